@@ -301,6 +301,13 @@ Result<Value> decode(ByteView data, const DecodeLimits& limits) {
       return Error("CBOR input ends inside an unfinished array, map, tag or string");
     }
     builder.set_position(pos);
+    // libcbor 0.8 refuses the one-byte heads of tags 6 to 20 (0xc6-0xd4), which are well-formed
+    // CBOR and which our own encoder emits for those tag numbers; read them here.
+    if (data[pos] >= 0xc6 && data[pos] <= 0xd4) {
+      builder.open(Type::kTag, false, 1, data[pos] - 0xc0u);
+      pos += 1;
+      continue;
+    }
     cbor_decoder_result r = cbor_stream_decode(data.data() + pos, data.size() - pos, &kCallbacks,
                                                &builder);
     if (r.status == CBOR_DECODER_NEDATA) {

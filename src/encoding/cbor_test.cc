@@ -58,6 +58,8 @@ TEST(Cbor, Rfc8949Examples) {
       {"a201020304", "{1: 2, 3: 4}"},
       {"a26161016162820203", "{\"a\": 1, \"b\": [2, 3]}"},
       {"d9d9f7a0", "55799({})"},
+      {"cc00", "12(0)"},  // a one-byte tag head libcbor itself does not read
+      {"d818d4f6", "24(20(null))"},
   };
   for (auto [hex, diag] : examples) {
     Value v = decode_hex(hex);

@@ -344,6 +344,26 @@ HashTree prune(const HashTree& tree, std::span<const Path> paths) {
 // ---------------------------------------------------------------------------------------------
 // Building from labeled data.
 
+LabeledTree::LabeledTree() = default;
+LabeledTree::~LabeledTree() = default;
+LabeledTree::LabeledTree(const LabeledTree&) = default;
+LabeledTree::LabeledTree(LabeledTree&&) noexcept = default;
+LabeledTree& LabeledTree::operator=(const LabeledTree&) = default;
+LabeledTree& LabeledTree::operator=(LabeledTree&&) noexcept = default;
+
+LabeledTree LabeledTree::leaf(std::string_view v) { return leaf(to_bytes(v)); }
+
+LabeledTree& LabeledTree::set(std::string_view label, LabeledTree child) {
+  return set(to_bytes(label), std::move(child));
+}
+
+LabeledTree LabeledTree::leaf(Bytes v) {
+  LabeledTree t;
+  t.is_leaf = true;
+  t.value = std::move(v);
+  return t;
+}
+
 LabeledTree& LabeledTree::set(Bytes label, LabeledTree child) {
   is_leaf = false;
   auto it = std::lower_bound(children.begin(), children.end(), label,

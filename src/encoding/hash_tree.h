@@ -82,18 +82,19 @@ HashTree prune(const HashTree& tree, std::span<const Path> paths);
 // Labeled data, the input from which the state tree is built: a value at a leaf, or children
 // under distinct labels.
 struct LabeledTree {
-  static LabeledTree leaf(Bytes v) {
-    LabeledTree t;
-    t.is_leaf = true;
-    t.value = std::move(v);
-    return t;
-  }
-  static LabeledTree leaf(std::string_view v) { return leaf(to_bytes(v)); }
+  // Out of line: the members hold LabeledTree itself, complete only after this definition.
+  LabeledTree();
+  ~LabeledTree();
+  LabeledTree(const LabeledTree&);
+  LabeledTree(LabeledTree&&) noexcept;
+  LabeledTree& operator=(const LabeledTree&);
+  LabeledTree& operator=(LabeledTree&&) noexcept;
+
+  static LabeledTree leaf(Bytes v);
+  static LabeledTree leaf(std::string_view v);
   // Sets the child under |label|, replacing any.
   LabeledTree& set(Bytes label, LabeledTree child);
-  LabeledTree& set(std::string_view label, LabeledTree child) {
-    return set(to_bytes(label), std::move(child));
-  }
+  LabeledTree& set(std::string_view label, LabeledTree child);
 
   bool is_leaf = false;
   Bytes value;
