@@ -2,6 +2,10 @@
 // twin in encoding_peer.mjs, run on the same inputs with the libraries IC clients use.
 #include <benchmark/benchmark.h>
 
+#include <cstdlib>
+#include <fstream>
+#include <string>
+
 #include "base/hex.h"
 #include "encoding/cbor.h"
 #include "encoding/hash_tree.h"
@@ -99,7 +103,27 @@ void hash_tree_lookup(benchmark::State& state) {
 }
 BENCHMARK(hash_tree_lookup);
 
+// The JS peer measures the same inputs: when CHORUS_BENCH_INPUTS names a folder, write them there.
+void write_inputs() {
+  const char* dir = std::getenv("CHORUS_BENCH_INPUTS");
+  if (dir == nullptr) return;
+  auto write = [&](const char* name, const Bytes& b) {
+    std::ofstream(std::string(dir) + "/" + name, std::ios::binary)
+        .write(reinterpret_cast<const char*>(b.data()), static_cast<std::streamsize>(b.size()));
+  };
+  write("envelope.cbor", call_envelope());
+  write("content.cbor", cbor::encode(call_content()));
+  write("tree.cbor", large_tree().encode());
+}
+
 }  // namespace
 }  // namespace chorus
 
-BENCHMARK_MAIN();
+int main(int argc, char** argv) {
+  chorus::write_inputs();
+  benchmark::Initialize(&argc, argv);
+  if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;
+  benchmark::RunSpecifiedBenchmarks();
+  benchmark::Shutdown();
+  return 0;
+}
