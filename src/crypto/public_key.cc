@@ -1,19 +1,10 @@
 #include "crypto/public_key.h"
 
-#include <openssl/ecdsa.h>
-#include <openssl/x509.h>
-
 #include "crypto/der.h"
-#include "crypto/openssl_util.h"
-#include "crypto/sha2.h"
+#include "crypto/signature_primitives.h"
 
 namespace chorus {
 namespace {
-
-using internal::Bn;
-using internal::MdCtx;
-using internal::Pkey;
-using internal::Sig;
 
 // Algorithm and curve OIDs (content bytes), from the interface spec's "Signatures" section.
 const Bytes kOidEd25519 = {0x2b, 0x65, 0x70};                                      // 1.3.101.112
@@ -50,78 +41,6 @@ Status check_raw(PublicKey::Kind kind, ByteView raw) {
         return Error("canister signature public key does not start with a valid canister id");
       }
       break;
-  }
-  return ok_status();
-}
-
-Error openssl_error(const char* what) { return Error(std::string("OpenSSL failed to ") + what); }
-
-Status verify_ed25519(ByteView key, ByteView message, ByteView signature) {
-  if (signature.size() != 64) {
-    return Error("Ed25519 signature has " + std::to_string(signature.size()) + " bytes, expected 64");
-  }
-  Pkey pkey(EVP_PKEY_new_raw_public_key(EVP_PKEY_ED25519, nullptr, key.data(), key.size()));
-  if (!pkey) return Error("Ed25519 public key is invalid");
-  MdCtx ctx(EVP_MD_CTX_new());
-  if (!ctx || EVP_DigestVerifyInit(ctx.get(), nullptr, nullptr, nullptr, pkey.get()) != 1) {
-    return openssl_error("set up Ed25519 verification");
-  }
-  if (EVP_DigestVerify(ctx.get(), signature.data(), signature.size(), message.data(),
-                       message.size()) != 1) {
-    return Error("Ed25519 signature does not verify");
-  }
-  return ok_status();
-}
-
-Status verify_p256(const PublicKey& key, ByteView message, ByteView signature) {
-  if (signature.size() != 64) {
-    return Error("ECDSA P-256 signature has " + std::to_string(signature.size()) + " bytes, expected 64");
-  }
-  Bytes der = key.to_der();
-  const unsigned char* p = der.data();
-  Pkey pkey(d2i_PUBKEY(nullptr, &p, static_cast<long>(der.size())));
-  if (!pkey) return Error("ECDSA P-256 public key is not a point on the curve");
-  Sig sig(ECDSA_SIG_new());
-  BIGNUM* r = BN_bin2bn(signature.data(), 32, nullptr);
-  BIGNUM* s = BN_bin2bn(signature.data() + 32, 32, nullptr);
-  if (!sig || !r || !s || ECDSA_SIG_set0(sig.get(), r, s) != 1) {
-    BN_free(r);
-    BN_free(s);
-    return openssl_error("read an ECDSA signature");
-  }
-  unsigned char* der_sig = nullptr;
-  int der_len = i2d_ECDSA_SIG(sig.get(), &der_sig);
-  if (der_len <= 0) return openssl_error("encode an ECDSA signature");
-  std::unique_ptr<unsigned char, void (*)(void*)> der_sig_owner(der_sig, [](void* q) { OPENSSL_free(q); });
-  MdCtx ctx(EVP_MD_CTX_new());
-  if (!ctx || EVP_DigestVerifyInit(ctx.get(), nullptr, EVP_sha256(), nullptr, pkey.get()) != 1) {
-    return openssl_error("set up ECDSA verification");
-  }
-  if (EVP_DigestVerify(ctx.get(), der_sig, static_cast<size_t>(der_len), message.data(),
-                       message.size()) != 1) {
-    return Error("ECDSA P-256 signature does not verify");
-  }
-  return ok_status();
-}
-
-Status verify_secp256k1(ByteView key, ByteView message, ByteView signature) {
-  if (signature.size() != 64) {
-    return Error("ECDSA secp256k1 signature has " + std::to_string(signature.size()) +
-                 " bytes, expected 64");
-  }
-  const secp256k1_context* ctx = internal::secp256k1_ctx();
-  secp256k1_pubkey pk;
-  if (secp256k1_ec_pubkey_parse(ctx, &pk, key.data(), key.size()) != 1) {
-    return Error("ECDSA secp256k1 public key is not a point on the curve");
-  }
-  secp256k1_ecdsa_signature sig;
-  if (secp256k1_ecdsa_signature_parse_compact(ctx, &sig, signature.data()) != 1) {
-    return Error("ECDSA secp256k1 signature has r or s out of range");
-  }
-  secp256k1_ecdsa_signature_normalize(ctx, &sig, &sig);
-  Sha256Digest digest = sha256(message);
-  if (secp256k1_ecdsa_verify(ctx, &sig, digest.data(), &pk) != 1) {
-    return Error("ECDSA secp256k1 signature does not verify");
   }
   return ok_status();
 }
@@ -205,19 +124,15 @@ std::string_view kind_name(PublicKey::Kind kind) {
 Status verify_basic_signature(const PublicKey& key, ByteView message, ByteView signature) {
   switch (key.kind()) {
     case PublicKey::Kind::kEd25519: return verify_ed25519(key.raw(), message, signature);
-    case PublicKey::Kind::kEcdsaP256: return verify_p256(key, message, signature);
-    case PublicKey::Kind::kEcdsaSecp256k1: return verify_secp256k1(key.raw(), message, signature);
+    case PublicKey::Kind::kEcdsaP256:
+      return verify_ecdsa_p256(key.raw(), message, signature, EcdsaSignatureFormat::kRaw);
+    case PublicKey::Kind::kEcdsaSecp256k1:
+      return verify_ecdsa_secp256k1(key.raw(), message, signature);
     default:
       return Error(std::string(kind_name(key.kind())) +
                    " signatures are not verified by a public key alone");
   }
 }
 
-namespace internal {
-const secp256k1_context* secp256k1_ctx() {
-  static const secp256k1_context* ctx = secp256k1_context_create(SECP256K1_CONTEXT_NONE);
-  return ctx;
-}
-}  // namespace internal
 
 }  // namespace chorus
