@@ -1,0 +1,45 @@
+// Runs the official spec test suite in wast2json form (a JSON command list beside the .wasm files
+// it names). This phase checks what needs no execution: modules must decode and validate,
+// assert_malformed modules must fail to decode, assert_invalid modules must fail validation, and
+// the modules of assert_unlinkable/assert_uninstantiable must be valid. Commands that execute code
+// are counted as skipped until the interpreter exists, and so are files of proposals outside the
+// IC's feature set, by an explicit list.
+#pragma once
+
+#include <cstdint>
+#include <iosfwd>
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "base/result.h"
+
+namespace chorus::wasm {
+
+struct SpecTestTotals {
+  uint64_t passed = 0;
+  uint64_t failed = 0;
+  uint64_t skipped = 0;
+  // Passed assert_malformed/assert_invalid commands whose module was refused for using a proposal
+  // outside the IC's feature set rather than for the reason the test names.
+  uint64_t refused_as_unsupported = 0;
+  std::map<std::string, uint64_t> skip_reasons;                    // reason -> commands
+  std::vector<std::pair<std::string, std::string>> skipped_files;  // file -> reason
+};
+
+// Why the file (its .wast name without extension, e.g. "return_call") is skipped whole, if it is.
+std::optional<std::string_view> skipped_file_reason(std::string_view name);
+
+// Runs one JSON file, adding to |totals| and writing failures (and, if |verbose|, every command)
+// to |log|. Fails only when the file itself cannot be read or parsed.
+Status run_spec_file(const std::string& json_path, SpecTestTotals& totals, std::ostream& log,
+                     bool verbose);
+
+// Runs every PATH: a .json file, a folder holding <folder>.json, or a folder of such folders
+// (sorted by name). Skipped files are recorded in |totals| with their reason.
+Status run_spec_paths(const std::vector<std::string>& paths, SpecTestTotals& totals,
+                      std::ostream& log, bool verbose);
+
+}  // namespace chorus::wasm

@@ -1,0 +1,94 @@
+#include "wasm/spectest.h"
+
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include "wasm/test_modules.h"
+
+namespace chorus::wasm {
+namespace {
+
+namespace fs = std::filesystem;
+using namespace testing;  // NOLINT
+
+void write(const fs::path& p, const Bytes& b) {
+  std::ofstream out(p, std::ios::binary);
+  out.write(reinterpret_cast<const char*>(b.data()), static_cast<std::streamsize>(b.size()));
+}
+void write(const fs::path& p, const std::string& s) { write(p, to_bytes(s)); }
+
+class SpecTestRunner : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = fs::temp_directory_path() /
+           ("chorus_spectest_" + std::to_string(::testing::UnitTest::GetInstance()->random_seed()) +
+            "_" + ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    fs::remove_all(dir_);
+    fs::create_directories(dir_ / "demo");
+    write(dir_ / "demo" / "valid.wasm", header());
+    write(dir_ / "demo" / "malformed.wasm", Bytes{0x00, 0x61, 0x73});
+    // A function returning i32 whose body is empty: invalid.
+    write(dir_ / "demo" / "invalid.wasm", function_module({}, {kI32}, no_locals(), Bytes{0x0B}));
+    write(dir_ / "demo" / "tail.wasm",
+          function_module({}, {}, no_locals(), Bytes{0x12, 0x00, 0x0B}));
+  }
+  void TearDown() override { fs::remove_all(dir_); }
+
+  SpecTestTotals run(const std::string& commands) {
+    write(dir_ / "demo" / "demo.json",
+          "{\"source_filename\": \"demo.wast\", \"commands\": [" + commands + "]}");
+    SpecTestTotals totals;
+    std::ostringstream log;
+    Status s = run_spec_paths({dir_.string()}, totals, log, false);
+    EXPECT_TRUE(s.ok()) << s.error().message();
+    log_ = log.str();
+    return totals;
+  }
+
+  fs::path dir_;
+  std::string log_;
+};
+
+TEST_F(SpecTestRunner, ClassifiesCommands) {
+  SpecTestTotals t = run(R"(
+    {"type": "module", "line": 1, "filename": "valid.wasm"},
+    {"type": "assert_malformed", "line": 2, "filename": "malformed.wasm", "text": "x", "module_type": "binary"},
+    {"type": "assert_malformed", "line": 3, "filename": "x.wat", "text": "x", "module_type": "text"},
+    {"type": "assert_invalid", "line": 4, "filename": "invalid.wasm", "text": "type mismatch", "module_type": "binary"},
+    {"type": "assert_return", "line": 5, "action": {"type": "invoke", "field": "f", "args": []}, "expected": []},
+    {"type": "module", "line": 6, "filename": "tail.wasm"}
+  )");
+  EXPECT_EQ(t.passed, 3u) << log_;
+  EXPECT_EQ(t.failed, 0u) << log_;
+  EXPECT_EQ(t.skipped, 3u) << log_;
+  EXPECT_EQ(t.skip_reasons["text format"], 1u);
+  EXPECT_EQ(t.skip_reasons["needs the interpreter"], 1u);
+  EXPECT_EQ(t.skip_reasons["outside the IC feature set: tail calls"], 1u);
+}
+
+TEST_F(SpecTestRunner, ReportsFailures) {
+  SpecTestTotals t = run(R"(
+    {"type": "module", "line": 1, "filename": "invalid.wasm"},
+    {"type": "assert_invalid", "line": 2, "filename": "valid.wasm", "text": "x", "module_type": "binary"},
+    {"type": "assert_invalid", "line": 3, "filename": "malformed.wasm", "text": "x", "module_type": "binary"},
+    {"type": "assert_malformed", "line": 4, "filename": "missing.wasm", "text": "x", "module_type": "binary"}
+  )");
+  EXPECT_EQ(t.passed, 0u);
+  EXPECT_EQ(t.failed, 4u);
+  EXPECT_NE(log_.find("FAIL demo:2"), std::string::npos) << log_;
+  EXPECT_NE(log_.find("refused as malformed instead"), std::string::npos) << log_;
+}
+
+TEST(SpecTestSkipList, NamesTheFeature) {
+  EXPECT_EQ(skipped_file_reason("return_call").value_or(""), "tail calls");
+  EXPECT_EQ(skipped_file_reason("relaxed_min_max").value_or(""), "relaxed SIMD");
+  EXPECT_EQ(skipped_file_reason("struct").value_or(""), "GC");
+  EXPECT_FALSE(skipped_file_reason("i32").has_value());
+  EXPECT_FALSE(skipped_file_reason("simd_lane").has_value());
+}
+
+}  // namespace
+}  // namespace chorus::wasm
