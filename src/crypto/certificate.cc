@@ -193,6 +193,7 @@ Status verify_canister_signature(const PublicKey& key, ByteView payload, ByteVie
   if (!cert_ok.ok()) return cert_ok.error().with_context("canister signature");
   if (cert.delegation) {
     auto inner = Certificate::decode(cert.delegation->certificate);
+    if (!inner) return inner.error().with_context("canister signature delegation");
     LookupResult type = lookup_path(
         inner->tree,
         path_of({as_bytes("subnet"), cert.delegation->subnet_id.bytes(), as_bytes("type")}));

@@ -7,7 +7,6 @@ namespace {
 
 constexpr uint8_t kSequence = 0x30;
 constexpr uint8_t kOid = 0x06;
-constexpr uint8_t kNull = 0x05;
 constexpr uint8_t kBitString = 0x03;
 
 struct Tlv {
@@ -45,9 +44,11 @@ Result<Tlv> expect(ByteReader& in, uint8_t tag, const char* what) {
   size_t at = in.position();
   CHORUS_ASSIGN_OR_RETURN(Tlv tlv, read_tlv(in, what));
   if (tlv.tag != tag) {
-    return Error(std::string("DER ") + what + " at offset " + std::to_string(at) +
-                 ": unexpected tag 0x" + std::string(1, "0123456789abcdef"[tlv.tag >> 4]) +
-                 std::string(1, "0123456789abcdef"[tlv.tag & 15]));
+    auto hex2 = [](uint8_t b) {
+      return std::string{"0123456789abcdef"[b >> 4], "0123456789abcdef"[b & 15]};
+    };
+    return Error(std::string("DER ") + what + " at offset " + std::to_string(at) + ": tag 0x" +
+                 hex2(tlv.tag) + ", expected 0x" + hex2(tag));
   }
   return tlv;
 }
@@ -84,11 +85,10 @@ Result<SubjectPublicKeyInfo> parse_subject_public_key_info(ByteView der) {
   info.algorithm.assign(oid.content.begin(), oid.content.end());
   if (!alg_in.at_end()) {
     CHORUS_ASSIGN_OR_RETURN(Tlv param, read_tlv(alg_in, "algorithm parameters"));
-    if (param.tag == kOid) {
-      info.parameters = Bytes(param.content.begin(), param.content.end());
-    } else if (param.tag != kNull || !param.content.empty()) {
-      return Error("DER algorithm parameters are neither an OID nor NULL");
-    }
+    // No key the IC uses carries NULL parameters (RFC 8410 forbids them for Ed25519), and
+    // accepting them would give one key two encodings, hence two self-authenticating ids.
+    if (param.tag != kOid) return Error("DER algorithm parameters are not a curve OID");
+    info.parameters = Bytes(param.content.begin(), param.content.end());
     if (!alg_in.at_end()) return Error("DER AlgorithmIdentifier has trailing elements");
   }
   if (bits.content.empty()) return Error("DER subjectPublicKey BIT STRING is empty");

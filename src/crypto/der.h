@@ -15,7 +15,8 @@ struct SubjectPublicKeyInfo {
   Bytes key;                        // the BIT STRING's content without its unused-bits byte
 };
 
-// Fails with an error naming the offending element. A NULL parameter reads as no parameters.
+// Fails with an error naming the offending element. NULL parameters are refused: no IC key
+// carries them.
 Result<SubjectPublicKeyInfo> parse_subject_public_key_info(ByteView der);
 
 Bytes encode_subject_public_key_info(const SubjectPublicKeyInfo& info);

@@ -1,5 +1,6 @@
 #include "crypto/public_key.h"
 
+#include "base/hex.h"
 #include "crypto/der.h"
 #include "crypto/signature_primitives.h"
 
@@ -24,6 +25,7 @@ Status check_raw(PublicKey::Kind kind, ByteView raw) {
   switch (kind) {
     case PublicKey::Kind::kEd25519:
       if (raw.size() != 32) return size_error(32);
+      if (auto problem = ed25519_key_problem(raw)) return Error(*problem);
       break;
     case PublicKey::Kind::kEcdsaP256:
     case PublicKey::Kind::kEcdsaSecp256k1:
@@ -37,8 +39,13 @@ Status check_raw(PublicKey::Kind kind, ByteView raw) {
       if (raw.empty()) return Error("WebAuthn public key is empty");
       break;
     case PublicKey::Kind::kCanisterSignature:
-      if (raw.empty() || raw[0] == 0 || raw[0] > 29 || raw.size() < 1u + raw[0]) {
-        return Error("canister signature public key does not start with a valid canister id");
+      if (raw.empty()) return Error("canister signature public key is empty");
+      if (raw[0] == 0 || raw[0] > 29) {
+        return Error("canister signature public key names a canister id of " +
+                     std::to_string(raw[0]) + " bytes (1 to 29 allowed)");
+      }
+      if (raw.size() < 1u + raw[0]) {
+        return Error("canister signature public key is shorter than its canister id");
       }
       break;
   }
@@ -66,7 +73,8 @@ Result<PublicKey> PublicKey::from_der(ByteView der) {
   } else if (info.algorithm == kOidCanisterSig && !info.parameters) {
     kind = Kind::kCanisterSignature;
   } else {
-    return Error("public key algorithm is not one the Internet Computer supports");
+    return Error("public key algorithm (OID bytes " + to_hex(info.algorithm) +
+                 ") is not one the Internet Computer supports");
   }
   return from_raw(kind, info.key);
 }

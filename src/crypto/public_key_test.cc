@@ -6,6 +6,7 @@
 
 #include "base/hex.h"
 #include "crypto/der.h"
+#include "crypto/signature_primitives.h"
 #include "crypto/signing_key.h"
 
 namespace chorus {
@@ -71,9 +72,31 @@ TEST(PublicKey, RefusesMalformedDer) {
   expect_error(*from_hex("300a300506032b6571030100"), "not one the Internet Computer supports");
   expect_error(*from_hex("3080"), "indefinite");
   expect_error(*from_hex("308100"), "not minimally encoded");
+  // NULL parameters: a second encoding of an Ed25519 key, hence a second principal.
+  expect_error(*from_hex("302c300706032b65700500032100" + std::string(64, '1')), "not a curve OID");
   Bytes compressed(33, 0x02);
   EXPECT_FALSE(PublicKey::from_raw(PublicKey::Kind::kEcdsaSecp256k1, compressed).ok());
   EXPECT_FALSE(PublicKey::from_raw(PublicKey::Kind::kCanisterSignature, Bytes{30, 1, 2}).ok());
+}
+
+// A small-order key admits a signature (R = identity, s = 0) that verifies for every message.
+TEST(Ed25519, RefusesWeakKeys) {
+  Bytes identity(32, 0);
+  identity[0] = 0x01;
+  auto e = PublicKey::from_raw(PublicKey::Kind::kEd25519, identity);
+  ASSERT_FALSE(e.ok());
+  EXPECT_NE(e.error().message().find("small order"), std::string::npos);
+  Bytes forged(64, 0);
+  forged[0] = 0x01;
+  EXPECT_FALSE(verify_ed25519(identity, as_bytes("any message"), forged).ok());
+  Bytes non_canonical(32, 0xff);
+  non_canonical[0] = 0xee;  // y = p + 1, an alias of y = 1
+  non_canonical[31] = 0x7f;
+  auto n = PublicKey::from_raw(PublicKey::Kind::kEd25519, non_canonical);
+  ASSERT_FALSE(n.ok());
+  EXPECT_NE(n.error().message().find("not canonically encoded"), std::string::npos);
+  EXPECT_TRUE(PublicKey::from_raw(PublicKey::Kind::kEd25519,
+                                  Ed25519SigningKey::generate().public_key().raw()).ok());
 }
 
 // RFC 8032 §7.1, test 2: secret key, public key, message 0x72, signature.

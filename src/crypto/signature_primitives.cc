@@ -49,11 +49,41 @@ Pkey p256_public_key(ByteView point) {
 
 }  // namespace
 
+std::optional<std::string> ed25519_key_problem(ByteView key) {
+  if (key.size() != 32) return "Ed25519 public key is not 32 bytes";
+  // y is the low 255 bits, little-endian; p = 2^255 - 19.
+  bool y_at_least_p = (key[31] & 0x7f) == 0x7f && key[0] >= 0xed;
+  for (size_t i = 1; i < 31 && y_at_least_p; ++i) y_at_least_p = key[i] == 0xff;
+  if (y_at_least_p) return "Ed25519 public key is not canonically encoded (y >= p)";
+  // The eight points of small order (the torsion subgroup), canonically encoded. Checked with
+  // @noble/curves' isSmallOrder().
+  static constexpr uint8_t kSmallOrder[8][32] = {
+      {0x01},
+      {0xec, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+       0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x7f},
+      {0x00},
+      {0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
+       0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x80},
+      {0xc7, 0x17, 0x6a, 0x70, 0x3d, 0x4d, 0xd8, 0x4f, 0xba, 0x3c, 0x0b, 0x76, 0x0d, 0x10, 0x67, 0x0f,
+       0x2a, 0x20, 0x53, 0xfa, 0x2c, 0x39, 0xcc, 0xc6, 0x4e, 0xc7, 0xfd, 0x77, 0x92, 0xac, 0x03, 0x7a},
+      {0xc7, 0x17, 0x6a, 0x70, 0x3d, 0x4d, 0xd8, 0x4f, 0xba, 0x3c, 0x0b, 0x76, 0x0d, 0x10, 0x67, 0x0f,
+       0x2a, 0x20, 0x53, 0xfa, 0x2c, 0x39, 0xcc, 0xc6, 0x4e, 0xc7, 0xfd, 0x77, 0x92, 0xac, 0x03, 0xfa},
+      {0x26, 0xe8, 0x95, 0x8f, 0xc2, 0xb2, 0x27, 0xb0, 0x45, 0xc3, 0xf4, 0x89, 0xf2, 0xef, 0x98, 0xf0,
+       0xd5, 0xdf, 0xac, 0x05, 0xd3, 0xc6, 0x33, 0x39, 0xb1, 0x38, 0x02, 0x88, 0x6d, 0x53, 0xfc, 0x05},
+      {0x26, 0xe8, 0x95, 0x8f, 0xc2, 0xb2, 0x27, 0xb0, 0x45, 0xc3, 0xf4, 0x89, 0xf2, 0xef, 0x98, 0xf0,
+       0xd5, 0xdf, 0xac, 0x05, 0xd3, 0xc6, 0x33, 0x39, 0xb1, 0x38, 0x02, 0x88, 0x6d, 0x53, 0xfc, 0x85},
+  };
+  for (const auto& weak : kSmallOrder) {
+    if (bytes_equal(key, ByteView(weak, 32))) return "Ed25519 public key is a point of small order";
+  }
+  return std::nullopt;
+}
+
 Status verify_ed25519(ByteView key, ByteView message, ByteView signature) {
   if (signature.size() != 64) {
     return Error("Ed25519 signature has " + std::to_string(signature.size()) + " bytes, expected 64");
   }
-  if (key.size() != 32) return Error("Ed25519 public key is not 32 bytes");
+  if (auto problem = ed25519_key_problem(key)) return Error(*problem);
   Pkey pkey(EVP_PKEY_new_raw_public_key(EVP_PKEY_ED25519, nullptr, key.data(), key.size()));
   if (!pkey) return Error("Ed25519 public key is invalid");
   return digest_verify(pkey.get(), nullptr, message, signature, "Ed25519");
@@ -61,6 +91,9 @@ Status verify_ed25519(ByteView key, ByteView message, ByteView signature) {
 
 Status verify_ecdsa_p256(ByteView point, ByteView message, ByteView signature,
                          EcdsaSignatureFormat format) {
+  if (point.size() != 65 || point[0] != 0x04) {
+    return Error("ECDSA P-256 public key is not an uncompressed point");
+  }
   Pkey pkey = p256_public_key(point);
   if (!pkey) return Error("ECDSA P-256 public key is not a point on the curve");
   if (format == EcdsaSignatureFormat::kDer) {
@@ -91,6 +124,9 @@ Status verify_ecdsa_secp256k1(ByteView point, ByteView message, ByteView signatu
     return Error("ECDSA secp256k1 signature has " + std::to_string(signature.size()) +
                  " bytes, expected 64");
   }
+  if (point.size() != 65 || point[0] != 0x04) {
+    return Error("ECDSA secp256k1 public key is not an uncompressed point");
+  }
   const secp256k1_context* ctx = internal::secp256k1_ctx();
   secp256k1_pubkey pk;
   if (secp256k1_ec_pubkey_parse(ctx, &pk, point.data(), point.size()) != 1) {
@@ -114,11 +150,11 @@ Status verify_rsa_pkcs1_sha256(ByteView modulus, ByteView exponent, ByteView mes
   Bn e(BN_bin2bn(exponent.data(), static_cast<int>(exponent.size()), nullptr));
   if (!n || !e) return openssl_error("read an RSA key");
   int bits = BN_num_bits(n.get());
-  if (bits < 1024 || bits > 8192) {
-    return Error("RSA modulus of " + std::to_string(bits) + " bits is outside 1024 to 8192");
+  if (bits < 2048 || bits > 8192) {
+    return Error("RSA modulus of " + std::to_string(bits) + " bits is outside 2048 to 8192");
   }
-  if (BN_is_zero(e.get()) || !BN_is_odd(e.get()) || BN_num_bits(e.get()) > 64) {
-    return Error("RSA public exponent is not a small odd number");
+  if (!BN_is_odd(e.get()) || BN_num_bits(e.get()) < 2 || BN_num_bits(e.get()) > 33) {
+    return Error("RSA public exponent is not an odd number in [3, 2^33)");
   }
   OSSL_PARAM_BLD* bld = OSSL_PARAM_BLD_new();
   if (!bld) return openssl_error("allocate");

@@ -40,6 +40,7 @@ std::optional<Bytes> p256_public_point(ByteView secret) {
   std::unique_ptr<EC_GROUP, GroupFree> group(EC_GROUP_new_by_curve_name(NID_X9_62_prime256v1));
   Bn k(BN_bin2bn(secret.data(), static_cast<int>(secret.size()), nullptr));
   require(group && k);
+  BN_set_flags(k.get(), BN_FLG_CONSTTIME);
   if (BN_is_zero(k.get()) || BN_cmp(k.get(), EC_GROUP_get0_order(group.get())) >= 0) {
     return std::nullopt;
   }

@@ -137,6 +137,14 @@ TEST(WebAuthn, Rs256) {
   EXPECT_TRUE(verify_webauthn_signature(key, kPayload, a.encode()).ok());
   a.signature[100] ^= 1;
   EXPECT_FALSE(verify_webauthn_signature(key, kPayload, a.encode()).ok());
+  // e = 1 makes the signature the padded message itself: anyone could sign.
+  PublicKey e1 = webauthn_key(Value::map({{Value::integer(1), Value::integer(3)},
+                                          {Value::integer(3), Value::integer(-257)},
+                                          {Value::integer(-1), Value::bytes(nb)},
+                                          {Value::integer(-2), Value::bytes(Bytes{0x01})}}));
+  auto r = verify_webauthn_signature(e1, kPayload, a.encode());
+  ASSERT_FALSE(r.ok());
+  EXPECT_NE(r.error().message().find("exponent"), std::string::npos);
   EVP_PKEY_free(rsa);
 }
 
