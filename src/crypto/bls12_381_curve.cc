@@ -178,19 +178,49 @@ void Point<F>::conditional_swap(bool swap, Point& a, Point& b) {
   b = nb;
 }
 
+namespace {
+
+// a + b over 256 bits, wrapping.
+Scalar add_256(const Scalar& a, const Scalar& b) {
+  Scalar out;
+  uint64_t carry = 0;
+  for (size_t i = 0; i < 4; ++i) {
+    uint64_t t = a[i] + carry;
+    uint64_t c1 = t < carry;
+    out[i] = t + b[i];
+    carry = c1 | (out[i] < t);
+  }
+  return out;
+}
+
+// k + r or k + 2r, whichever has bit 255 set, chosen without a branch on k. For k < r exactly one
+// of them lies in [2^255, 2^256): k + r when k >= 2^255 - r, else k + 2r (r ≈ 0.906 · 2^255).
+// Both equal k modulo r, so they multiply subgroup points alike, and a ladder over a scalar whose
+// top bit is always set starts at the point itself: no iteration depends on k's length.
+Scalar recode_with_top_bit(const Scalar& k) {
+  Scalar k1 = add_256(k, kGroupOrder);
+  Scalar k2 = add_256(k1, kGroupOrder);
+  uint64_t use_k1 = 0 - (k1[3] >> 63);
+  Scalar out;
+  for (size_t i = 0; i < 4; ++i) out[i] = (k1[i] & use_k1) | (k2[i] & ~use_k1);
+  return out;
+}
+
+}  // namespace
+
 template <typename F>
 Point<F> Point<F>::mul_secret(const Scalar& scalar) const {
-  // Invariant: r1 = r0 + this.
-  Point r0;
-  Point r1 = *this;
-  for (size_t i = scalar.size(); i-- > 0;) {
-    for (int bit = 63; bit >= 0; --bit) {
-      bool b = ((scalar[i] >> bit) & 1) != 0;
-      conditional_swap(b, r0, r1);
-      r1 = r0 + r1;
-      r0 = r0.dbl();
-      conditional_swap(b, r0, r1);
-    }
+  Scalar k = recode_with_top_bit(scalar);
+  // Invariant: r1 = r0 + this. Bit 255 is set, so the ladder starts at (this, 2·this) and neither
+  // register is the identity along the way (for a point of order r and k < r).
+  Point r0 = *this;
+  Point r1 = dbl();
+  for (int bit = 254; bit >= 0; --bit) {
+    bool b = ((k[static_cast<size_t>(bit) / 64] >> (bit % 64)) & 1) != 0;
+    conditional_swap(b, r0, r1);
+    r1 = r0 + r1;
+    r0 = r0.dbl();
+    conditional_swap(b, r0, r1);
   }
   return r0;
 }

@@ -64,9 +64,11 @@ class Point {
   // Variable time in the scalar; for public scalars (cofactors, the group order, test values).
   Point mul(std::span<const uint64_t> scalar) const;
   Point mul(uint64_t scalar) const { return mul(std::span<const uint64_t>(&scalar, 1)); }
-  // A Montgomery ladder over all 256 bits with branch-free swaps, for secret scalars. The
-  // addition itself still branches on the point at infinity, which the ladder meets only while
-  // the scalar's leading bits are zero.
+  // For secret scalars: the scalar is recoded branch-free to k + r or k + 2r, whichever has bit
+  // 255 set, and a Montgomery ladder with branch-free swaps runs a fixed 255 steps that never
+  // meet the point at infinity, so timing does not depend on k.
+  // REQUIRES: this point is in the order-r subgroup and scalar < r (the recoding preserves the
+  // product only there).
   Point mul_secret(const Scalar& scalar) const;
 
   friend bool operator==(const Point& a, const Point& b) { return a.equals(b); }
