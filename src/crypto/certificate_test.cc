@@ -56,8 +56,8 @@ struct Delegated {
     root_tree.set("time", LabeledTree::leaf(uleb128(1)));
     if (sharded) {
       LabeledTree shards;
-      shards.set(Bytes(Principal::from_canister_index(100).bytes().begin(),
-                       Principal::from_canister_index(100).bytes().end()),
+      Principal first = Principal::from_canister_index(100);
+      shards.set(Bytes(first.bytes().begin(), first.bytes().end()),
                  LabeledTree::leaf(ranges({{100, 199}})));
       LabeledTree by_subnet;
       by_subnet.set(Bytes(subnet.bytes().begin(), subnet.bytes().end()), std::move(shards));
