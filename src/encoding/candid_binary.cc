@@ -3,8 +3,10 @@
 #include <algorithm>
 #include <bit>
 #include <map>
+#include <optional>
 #include <set>
 #include <tuple>
+#include <utility>
 
 #include "base/leb128.h"
 #include "base/utf8.h"
@@ -354,7 +356,24 @@ class Decoder {
     return ok_status();
   }
 
+  // Most numbers on the wire fit in 63 bits (nine LEB128 bytes); reading those without the
+  // arbitrary-precision path saves two allocations per value. Returns the value and the length.
+  std::optional<std::pair<uint64_t, size_t>> small_leb128() const {
+    size_t pos = in_.position();
+    uint64_t v = 0;
+    for (size_t i = 0; i < 9 && pos + i < data_.size(); ++i) {
+      uint8_t b = data_[pos + i];
+      v |= uint64_t{static_cast<uint8_t>(b & 0x7f)} << (7 * i);
+      if ((b & 0x80) == 0) return std::pair{v, i + 1};
+    }
+    return std::nullopt;
+  }
+
   Result<BigInt> read_nat() {
+    if (auto small = small_leb128()) {
+      (void)in_.read_bytes(small->second);
+      return BigInt::from_u64(small->first);
+    }
     size_t start = in_.position();
     auto n = read_uleb128_big(in_);
     CHORUS_RETURN_IF_ERROR(charge_bytes(in_.position() - start));
@@ -362,6 +381,12 @@ class Decoder {
   }
 
   Result<BigInt> read_int() {
+    if (auto small = small_leb128()) {
+      auto [v, length] = *small;
+      if ((data_[in_.position() + length - 1] & 0x40) != 0) v |= ~uint64_t{0} << (7 * length);
+      (void)in_.read_bytes(length);
+      return BigInt::from_i64(static_cast<int64_t>(v));
+    }
     size_t start = in_.position();
     auto n = read_sleb128_big(in_);
     CHORUS_RETURN_IF_ERROR(charge_bytes(in_.position() - start));

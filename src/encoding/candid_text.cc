@@ -1,12 +1,14 @@
 #include "encoding/candid_text.h"
 
 #include <algorithm>
+#include <cstdio>
 #include <cctype>
 #include <cmath>
 #include <cstdlib>
 #include <optional>
 
 #include "base/utf8.h"
+#include "encoding/candid_binary.h"
 #include "encoding/principal.h"
 
 namespace chorus::candid {
@@ -15,6 +17,7 @@ namespace {
 // Text is written by people (interface files, tests), but a bound keeps hostile nesting from
 // exhausting the stack.
 constexpr size_t kMaxTextDepth = 200;
+constexpr size_t kMaxAnnotationCopies = 256;
 
 bool is_id_start(char c) { return std::isalpha(static_cast<unsigned char>(c)) || c == '_'; }
 bool is_id_char(char c) { return std::isalnum(static_cast<unsigned char>(c)) || c == '_'; }
@@ -175,6 +178,13 @@ Result<std::vector<Token>> tokenize(std::string_view s) {
       if (!str.ok()) return str.error().with_context("at offset " + std::to_string(t.offset));
       t.kind = Token::Kind::kText;
       t.text = std::move(str).value();
+    } else if ((c == '-' || c == '+') && s.substr(i + 1, 3) == "inf" &&
+               (i + 4 >= s.size() || !is_id_char(s[i + 4]))) {
+      // Infinities have no digits; a sign makes "-inf" one number token, as "inf" is at types
+      // float32 and float64.
+      t.kind = Token::Kind::kNumber;
+      t.text = std::string(s.substr(i, 4));
+      i += 4;
     } else if (is_digit(c) || ((c == '-' || c == '+') && i + 1 < s.size() && is_digit(s[i + 1]))) {
       size_t b = i++;
       bool hex = false;
@@ -366,6 +376,7 @@ Result<std::unique_ptr<TextParser::Ast>> TextParser::parse_ast(size_t depth) {
       uint32_t id;
       std::unique_ptr<Ast> type;
       if (named) {
+        if (f.kind != Token::Kind::kNumber) names_.emplace(field_hash(f.text), f.text);
         CHORUS_ASSIGN_OR_RETURN(id, field_id());
         CHORUS_RETURN_IF_ERROR(expect(":"));
         CHORUS_ASSIGN_OR_RETURN(type, parse_ast(depth + 1));
@@ -373,6 +384,7 @@ Result<std::unique_ptr<TextParser::Ast>> TextParser::parse_ast(size_t depth) {
         id = next_tuple_id;
         CHORUS_ASSIGN_OR_RETURN(type, parse_ast(depth + 1));
       } else {
+        if (f.kind != Token::Kind::kNumber) names_.emplace(field_hash(f.text), f.text);
         CHORUS_ASSIGN_OR_RETURN(id, field_id());
         type = std::make_unique<Ast>();  // an enumeration case: null
       }
@@ -391,38 +403,43 @@ Result<std::unique_ptr<TextParser::Ast>> TextParser::parse_ast(size_t depth) {
   }
   if (accept("func")) return parse_func_ast(depth + 1);
   if (accept("service")) {
-    ast->tag = Ast::Tag::kService;
-    CHORUS_RETURN_IF_ERROR(expect("{"));
-    while (!accept("}")) {
-      const Token& m = next();
-      if (m.kind != Token::Kind::kId && m.kind != Token::Kind::kText) {
-        return Error("expected a method name " + where());
-      }
-      std::string name = m.text;
-      ++pos_;
-      if (std::find(ast->names.begin(), ast->names.end(), name) != ast->names.end()) {
-        return Error("duplicate method '" + name + "' " + where());
-      }
-      CHORUS_RETURN_IF_ERROR(expect(":"));
-      std::unique_ptr<Ast> type;
-      if (peek("(")) {
-        CHORUS_ASSIGN_OR_RETURN(type, parse_func_ast(depth + 1));
-      } else {
-        CHORUS_ASSIGN_OR_RETURN(type, parse_ast(depth + 1));
-      }
-      ast->names.push_back(std::move(name));
-      ast->children.push_back(std::move(type));
-      if (!accept(";")) {
-        CHORUS_RETURN_IF_ERROR(expect("}"));
-        break;
-      }
-    }
+    CHORUS_RETURN_IF_ERROR(parse_methods(*ast, depth));
     return ast;
   }
   ast->tag = Ast::Tag::kName;
   ast->name = t.text;
   ++pos_;
   return ast;
+}
+
+Status TextParser::parse_methods(Ast& ast, size_t depth) {
+  ast.tag = Ast::Tag::kService;
+  CHORUS_RETURN_IF_ERROR(expect("{"));
+  while (!accept("}")) {
+    const Token& m = next();
+    if (m.kind != Token::Kind::kId && m.kind != Token::Kind::kText) {
+      return Error("expected a method name " + where());
+    }
+    std::string name = m.text;
+    ++pos_;
+    if (std::find(ast.names.begin(), ast.names.end(), name) != ast.names.end()) {
+      return Error("duplicate method '" + name + "' " + where());
+    }
+    CHORUS_RETURN_IF_ERROR(expect(":"));
+    std::unique_ptr<Ast> type;
+    if (peek("(")) {
+      CHORUS_ASSIGN_OR_RETURN(type, parse_func_ast(depth + 1));
+    } else {
+      CHORUS_ASSIGN_OR_RETURN(type, parse_ast(depth + 1));
+    }
+    ast.names.push_back(std::move(name));
+    ast.children.push_back(std::move(type));
+    if (!accept(";")) {
+      CHORUS_RETURN_IF_ERROR(expect("}"));
+      break;
+    }
+  }
+  return ok_status();
 }
 
 Status TextParser::parse_definition() {
@@ -443,6 +460,26 @@ Status TextParser::resolve_definitions() {
 }
 
 Result<TypeRef> TextParser::named_type(const std::string& name) { return resolve(name); }
+
+Status TextParser::identifier() {
+  if (next().kind != Token::Kind::kId) return Error("expected an identifier " + where());
+  ++pos_;
+  return ok_status();
+}
+
+Result<TypeRef> TextParser::parse_actor_type() {
+  auto ast = std::make_unique<Ast>();
+  CHORUS_RETURN_IF_ERROR(parse_methods(*ast, 0));
+  CHORUS_ASSIGN_OR_RETURN(TypeRef t, lower(*ast));
+  CHORUS_RETURN_IF_ERROR(table_.validate());
+  return t;
+}
+
+std::vector<std::string> TextParser::definition_names() const {
+  std::vector<std::string> out;
+  for (const auto& [name, ast] : definitions_) out.push_back(name);
+  return out;
+}
 
 Result<TypeRef> TextParser::resolve(const std::string& name) {
   // Follow aliases to the definition that has a constructor (or is primitive); a cycle of
@@ -559,7 +596,7 @@ Result<std::vector<TextValue>> TextParser::parse_args() {
   CHORUS_RETURN_IF_ERROR(expect("("));
   std::vector<TextValue> out;
   while (!accept(")")) {
-    CHORUS_ASSIGN_OR_RETURN(TextValue v, parse_value_at_depth(1));
+    CHORUS_ASSIGN_OR_RETURN(TextValue v, parse_annotated(1));
     out.push_back(std::move(v));
     if (!accept(",")) {
       CHORUS_RETURN_IF_ERROR(expect(")"));
@@ -567,6 +604,26 @@ Result<std::vector<TextValue>> TextParser::parse_args() {
     }
   }
   return out;
+}
+
+Result<TextValue> TextParser::parse_annotated(size_t depth) {
+  CHORUS_ASSIGN_OR_RETURN(TextValue v, parse_value_at_depth(depth));
+  if (accept(":")) {
+    CHORUS_ASSIGN_OR_RETURN(auto ast, parse_ast(depth + 1));
+    CHORUS_ASSIGN_OR_RETURN(v.annotation, lower(*ast));
+    CHORUS_RETURN_IF_ERROR(table_.validate());
+    // A snapshot of the table keeps the value self-contained. Annotations of primitive types add
+    // no entries and share the last one; the number of copies is bounded so that hostile text
+    // cannot make them cost quadratic memory.
+    if (annotation_table_ == nullptr || annotation_table_->size() != table_.size()) {
+      if (++annotation_copies_ > kMaxAnnotationCopies) {
+        return Error("too many annotations with constructed types " + where());
+      }
+      annotation_table_ = std::make_shared<const TypeTable>(table_);
+    }
+    v.annotation_table = annotation_table_;
+  }
+  return v;
 }
 
 Result<TextValue> TextParser::parse_value_at_depth(size_t depth) {
@@ -586,9 +643,13 @@ Result<TextValue> TextParser::parse_value_at_depth(size_t depth) {
     return v;
   }
   if (accept("(")) {
-    CHORUS_ASSIGN_OR_RETURN(v, parse_value_at_depth(depth + 1));
-    if (accept(":")) CHORUS_RETURN_IF_ERROR(parse_ast(depth + 1));  // annotations are not used
+    CHORUS_ASSIGN_OR_RETURN(v, parse_annotated(depth + 1));
     CHORUS_RETURN_IF_ERROR(expect(")"));
+    return v;
+  }
+  if (accept("nan") || accept("inf")) {
+    v.tag = TextValue::Tag::kNumber;
+    v.text = tokens_[pos_ - 1].text;
     return v;
   }
   if (accept("true") || accept("false")) {
@@ -630,7 +691,7 @@ Result<TextValue> TextParser::parse_value_at_depth(size_t depth) {
     v.tag = TextValue::Tag::kVec;
     CHORUS_RETURN_IF_ERROR(expect("{"));
     while (!accept("}")) {
-      CHORUS_ASSIGN_OR_RETURN(TextValue item, parse_value_at_depth(depth + 1));
+      CHORUS_ASSIGN_OR_RETURN(TextValue item, parse_annotated(depth + 1));
       v.items.push_back(std::move(item));
       if (!accept(";")) {
         CHORUS_RETURN_IF_ERROR(expect("}"));
@@ -654,10 +715,10 @@ Result<TextValue> TextParser::parse_value_at_depth(size_t depth) {
       if (named) {
         CHORUS_ASSIGN_OR_RETURN(id, field_id());
         CHORUS_RETURN_IF_ERROR(expect("="));
-        CHORUS_ASSIGN_OR_RETURN(item, parse_value_at_depth(depth + 1));
+        CHORUS_ASSIGN_OR_RETURN(item, parse_annotated(depth + 1));
       } else if (record) {
         id = next_tuple_id;
-        CHORUS_ASSIGN_OR_RETURN(item, parse_value_at_depth(depth + 1));
+        CHORUS_ASSIGN_OR_RETURN(item, parse_annotated(depth + 1));
       } else {
         CHORUS_ASSIGN_OR_RETURN(id, field_id());  // a case without a value: null
       }
@@ -711,6 +772,15 @@ Result<double> float_literal(const TextValue& v) {
   for (char c : v.text) {
     if (c != '_') digits.push_back(c);
   }
+  // strtod would also take "infinity" and "nan(...)"; only the tokens we print are numbers.
+  std::string_view unsigned_digits = digits;
+  if (!unsigned_digits.empty() && (unsigned_digits[0] == '-' || unsigned_digits[0] == '+')) {
+    unsigned_digits.remove_prefix(1);
+  }
+  if (unsigned_digits.empty() ||
+      (!is_digit(unsigned_digits[0]) && unsigned_digits != "inf" && digits != "nan")) {
+    return Error("'" + v.text + "' is not a number");
+  }
   char* end = nullptr;
   double d = std::strtod(digits.c_str(), &end);
   if (end != digits.c_str() + digits.size()) return Error("'" + v.text + "' is not a number");
@@ -723,6 +793,17 @@ class Typer {
 
   Result<Value> at(const TextValue& v, TypeRef t, size_t depth) {
     if (depth > kMaxTextDepth) return Error("value nested too deeply for its type");
+    if (v.annotation_table != nullptr) {
+      const TypeTable& at_table = *v.annotation_table;
+      if (!is_subtype(at_table, v.annotation, table_, t)) {
+        return Error("annotation " + at_table.to_text(v.annotation) + " is not a subtype of " +
+                     table_.to_text(t));
+      }
+      TextValue bare = v;
+      bare.annotation_table = nullptr;
+      CHORUS_RETURN_IF_ERROR(Typer(at_table).at(bare, v.annotation, depth + 1));
+      return at(bare, t, depth + 1);
+    }
     if (t.is(Prim::kReserved)) return Value::reserved();
     if (t.is_prim()) return prim(v, t.as_prim());
     const TypeEntry& e = table_.at(t);
@@ -888,7 +969,7 @@ class Typer {
 
 }  // namespace
 
-Result<ArgTypes> parse_arg_types(std::string_view text) {
+Result<ArgTypes> parse_arg_types(std::string_view text, FieldNames* names) {
   CHORUS_ASSIGN_OR_RETURN(TextParser p, TextParser::create(text));
   while (p.accept("type")) {
     CHORUS_RETURN_IF_ERROR(p.parse_definition());
@@ -899,6 +980,7 @@ Result<ArgTypes> parse_arg_types(std::string_view text) {
   if (!p.at_end()) return Error("unexpected text after the argument types " + p.where());
   CHORUS_RETURN_IF_ERROR(p.resolve_definitions());
   out.table = p.table();
+  if (names != nullptr) *names = p.field_names();
   return out;
 }
 
@@ -926,6 +1008,327 @@ Result<std::vector<Value>> args_at_types(const std::vector<TextValue>& values,
       return Error("argument " + std::to_string(i) + " is missing");
     }
   }
+  return out;
+}
+
+Result<std::vector<Value>> parse_args_at(std::string_view text, const TypeTable& table,
+                                         std::span<const TypeRef> types) {
+  CHORUS_ASSIGN_OR_RETURN(TextParser p, TextParser::create(text));
+  CHORUS_ASSIGN_OR_RETURN(std::vector<TextValue> values, p.parse_args());
+  if (!p.at_end()) return Error("unexpected text after the arguments " + p.where());
+  if (values.size() > types.size()) {
+    return Error(std::to_string(values.size()) + " arguments for " + std::to_string(types.size()) +
+                 " types");
+  }
+  return args_at_types(values, table, std::vector<TypeRef>(types.begin(), types.end()));
+}
+
+// ---------------------------------------------------------------------------------------------
+// Printing.
+
+namespace {
+
+bool is_keyword(std::string_view s) {
+  static constexpr std::string_view kKeywords[] = {
+      "blob",  "bool",   "composite_query", "empty",     "false",   "float32", "float64",
+      "func",  "import", "int",             "int16",     "int32",   "int64",   "int8",
+      "nat",   "nat16",  "nat32",           "nat64",     "nat8",    "null",    "oneway",
+      "opt",   "principal", "query",        "record",    "reserved", "service", "text",
+      "true",  "type",   "variant",         "vec",       "inf",     "nan"};
+  return std::find(std::begin(kKeywords), std::end(kKeywords), s) != std::end(kKeywords);
+}
+
+bool is_plain_id(std::string_view s) {
+  if (s.empty() || !is_id_start(s[0]) || is_keyword(s)) return false;
+  return std::all_of(s.begin(), s.end(), is_id_char);
+}
+
+void append_hex_byte(std::string& out, uint8_t b) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  out.push_back('\\');
+  out.push_back(kHex[b >> 4]);
+  out.push_back(kHex[b & 15]);
+}
+
+// Text prints as itself (it is valid UTF-8) with escapes for quotes, backslashes and control
+// characters, so that the output stays one line.
+void append_text_literal(std::string& out, std::string_view s) {
+  out.push_back('"');
+  for (char c : s) {
+    switch (c) {
+      case '"': out += "\\\""; break;
+      case '\\': out += "\\\\"; break;
+      case '\n': out += "\\n"; break;
+      case '\r': out += "\\r"; break;
+      case '\t': out += "\\t"; break;
+      default:
+        if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) {
+          append_hex_byte(out, static_cast<uint8_t>(c));
+        } else {
+          out.push_back(c);
+        }
+    }
+  }
+  out.push_back('"');
+}
+
+void append_name(std::string& out, std::string_view name) {
+  if (is_plain_id(name)) {
+    out += name;
+  } else {
+    append_text_literal(out, name);
+  }
+}
+
+// The shortest decimal that reads back to the same float (fewest significant digits, rounded to
+// nearest with ties away from zero, as ECMAScript's toExponential does), laid out like
+// ECMAScript's Number::toString, so that the JS cross-check can produce the same text; ".0" marks
+// integral values as floats.
+std::string float_text(double d, bool single) {
+  if (std::isnan(d)) return "nan";
+  if (std::isinf(d)) return d < 0 ? "-inf" : "inf";
+  std::string out = std::signbit(d) ? "-" : "";
+  double a = std::fabs(d);
+  if (a == 0) return out + "0.0";
+  // glibc prints the exact decimal expansion of a double (at most 767 significant digits), which
+  // the rounding below needs: snprintf's own rounding breaks ties to even.
+  char exact[800];
+  std::snprintf(exact, sizeof exact, "%.780e", a);
+  std::string_view x = exact;
+  size_t e = x.find('e');
+  std::string all(1, x[0]);
+  all += x.substr(2, e - 2);
+  while (all.size() > 1 && all.back() == '0') all.pop_back();
+  int exp10 = std::atoi(exact + e + 1);
+  std::string digits;
+  int n = 0;  // the value is 0.<digits> * 10^n
+  for (size_t p = 1; p <= 17; ++p) {
+    digits = all.substr(0, p);
+    n = exp10 + 1;
+    if (all.size() > p && all[p] >= '5') {
+      size_t i = p;
+      while (i > 0 && digits[i - 1] == '9') digits[--i] = '0';
+      if (i == 0) {
+        digits.insert(digits.begin(), '1');
+        digits.pop_back();
+        ++n;
+      } else {
+        ++digits[i - 1];
+      }
+    }
+    std::string candidate = "0." + digits + "e" + std::to_string(n);
+    double back = std::strtod(candidate.c_str(), nullptr);
+    if (single ? static_cast<float>(back) == static_cast<float>(a) : back == a) break;
+  }
+  while (digits.size() > 1 && digits.back() == '0') digits.pop_back();
+  int k = static_cast<int>(digits.size());
+  if (k <= n && n <= 21) {
+    out += digits + std::string(static_cast<size_t>(n - k), '0') + ".0";
+  } else if (0 < n && n <= 21) {
+    out += digits.substr(0, static_cast<size_t>(n)) + "." + digits.substr(static_cast<size_t>(n));
+  } else if (-6 < n && n <= 0) {
+    out += "0." + std::string(static_cast<size_t>(-n), '0') + digits;
+  } else {
+    out += digits.substr(0, 1);
+    if (k > 1) out += "." + digits.substr(1);
+    out += n - 1 >= 0 ? "e+" : "e-";
+    out += std::to_string(std::abs(n - 1));
+  }
+  return out;
+}
+
+class Printer {
+ public:
+  Printer(const TypeTable& table, const FieldNames* names) : table_(table), names_(names) {}
+
+  void print(std::string& out, const Value& v, TypeRef t) {
+    // The type only refines the output (names, tuples, enumeration cases); a value that does not
+    // match it still prints, by its own kind.
+    const TypeEntry* e = t.is_prim() || !table_.is_valid(t) ? nullptr : &table_.at(t);
+    switch (v.kind()) {
+      case ValueKind::kNull:
+      case ValueKind::kReserved: out += "null"; return;
+      case ValueKind::kBool: out += v.bool_value() ? "true" : "false"; return;
+      case ValueKind::kNat:
+      case ValueKind::kInt: out += v.big_value().to_decimal(); return;
+      case ValueKind::kNat8:
+      case ValueKind::kNat16:
+      case ValueKind::kNat32:
+      case ValueKind::kNat64: out += std::to_string(v.nat_value()); return;
+      case ValueKind::kInt8:
+      case ValueKind::kInt16:
+      case ValueKind::kInt32:
+      case ValueKind::kInt64: out += std::to_string(v.int_value()); return;
+      case ValueKind::kFloat32: out += float_text(v.float32_value(), true); return;
+      case ValueKind::kFloat64: out += float_text(v.float_value(), false); return;
+      case ValueKind::kText: append_text_literal(out, v.text_value()); return;
+      case ValueKind::kPrincipal:
+        out += "principal \"" + v.principal_value().to_text() + "\"";
+        return;
+      case ValueKind::kService: out += "service \"" + v.principal_value().to_text() + "\""; return;
+      case ValueKind::kFunc:
+        out += "func \"" + v.func_value().service.to_text() + "\".";
+        append_name(out, v.func_value().method);
+        return;
+      case ValueKind::kOpt:
+        if (!v.has_value()) {
+          out += "null";
+          return;
+        }
+        out += "opt ";
+        print(out, v.opt_value(), e != nullptr && e->kind == Kind::kOpt ? e->inner : TypeRef());
+        return;
+      case ValueKind::kBlob:
+        out += "blob \"";
+        for (uint8_t b : v.blob_value()) append_hex_byte(out, b);
+        out.push_back('"');
+        return;
+      case ValueKind::kVec: {
+        TypeRef inner = e != nullptr && e->kind == Kind::kVec ? e->inner : TypeRef();
+        out += "vec {";
+        for (size_t i = 0; i < v.items().size(); ++i) {
+          out += i == 0 ? " " : "; ";
+          print(out, v.items()[i], inner);
+        }
+        out += v.items().empty() ? "}" : " }";
+        return;
+      }
+      case ValueKind::kRecord:
+      case ValueKind::kVariant: {
+        bool record = v.is(ValueKind::kRecord);
+        const std::vector<FieldValue>& fields = v.fields();
+        const std::vector<Field>* types = nullptr;
+        if (e != nullptr && e->kind == (record ? Kind::kRecord : Kind::kVariant)) {
+          types = &e->fields;
+        }
+        // Records with ids 0..n-1 are tuples, written without ids (the spec's shorthand).
+        bool tuple = record && !fields.empty();
+        for (size_t i = 0; tuple && i < fields.size(); ++i) tuple = fields[i].id == i;
+        out += record ? "record {" : "variant {";
+        for (size_t i = 0; i < fields.size(); ++i) {
+          const FieldValue& f = fields[i];
+          TypeRef ft;
+          if (types != nullptr) {
+            auto it = std::lower_bound(types->begin(), types->end(), f.id,
+                                       [](const Field& a, uint32_t id) { return a.id < id; });
+            if (it != types->end() && it->id == f.id) ft = it->type;
+          }
+          out += i == 0 ? " " : "; ";
+          if (!tuple) {
+            append_field(out, f.id);
+            // An enumeration case (of type null) needs no value.
+            if (!record && f.value.is(ValueKind::kNull) && ft.is(Prim::kNull)) continue;
+            out += " = ";
+          }
+          print(out, f.value, ft);
+        }
+        out += fields.empty() ? "}" : " }";
+        return;
+      }
+    }
+  }
+
+ private:
+  void append_field(std::string& out, uint32_t id) {
+    if (names_ != nullptr) {
+      auto it = names_->find(id);
+      if (it != names_->end()) {
+        append_name(out, it->second);
+        return;
+      }
+    }
+    out += std::to_string(id);
+  }
+
+  const TypeTable& table_;
+  const FieldNames* names_;
+};
+
+}  // namespace
+
+std::string print_value(const Value& v, const TypeTable& table, TypeRef type,
+                        const FieldNames* names) {
+  std::string out;
+  Printer(table, names).print(out, v, type);
+  return out;
+}
+
+std::string print_args(std::span<const Value> values, const TypeTable& table,
+                       std::span<const TypeRef> types, const FieldNames* names) {
+  std::string out = "(";
+  Printer printer(table, names);
+  for (size_t i = 0; i < values.size(); ++i) {
+    if (i > 0) out += ", ";
+    printer.print(out, values[i], i < types.size() ? types[i] : TypeRef());
+  }
+  return out + ")";
+}
+
+// ---------------------------------------------------------------------------------------------
+// Service descriptions.
+
+bool MethodType::is_query() const {
+  return std::find(modes.begin(), modes.end(), FuncMode::kQuery) != modes.end() ||
+         std::find(modes.begin(), modes.end(), FuncMode::kCompositeQuery) != modes.end();
+}
+
+std::vector<std::string> ServiceInterface::method_names() const {
+  std::vector<std::string> out;
+  for (const Method& m : table_.at(service_).methods) out.push_back(m.name);
+  return out;
+}
+
+Result<MethodType> ServiceInterface::method(std::string_view name) const {
+  for (const Method& m : table_.at(service_).methods) {
+    if (m.name != name) continue;
+    const TypeEntry& f = table_.at(m.type);
+    return MethodType{m.name, ArgTypes{table_, f.args}, ArgTypes{table_, f.results}, f.modes};
+  }
+  return Error("the service has no method '" + std::string(name) + "'");
+}
+
+Result<TypeRef> ServiceInterface::named_type(std::string_view name) const {
+  auto it = definitions_.find(name);
+  if (it == definitions_.end()) return Error("no type named '" + std::string(name) + "'");
+  return it->second;
+}
+
+Result<ServiceInterface> parse_did(std::string_view text) {
+  CHORUS_ASSIGN_OR_RETURN(TextParser p, TextParser::create(text));
+  while (!p.at_end() && !p.peek("service")) {
+    if (p.peek("import")) {
+      return Error("`import` is not supported " + p.where() +
+                   ": put the imported definitions in the same text");
+    }
+    CHORUS_RETURN_IF_ERROR(p.expect("type"));
+    CHORUS_RETURN_IF_ERROR(p.parse_definition());
+    CHORUS_RETURN_IF_ERROR(p.expect(";"));
+  }
+  ServiceInterface out;
+  bool has_service = p.accept("service");
+  if (has_service) {
+    if (!p.peek(":")) CHORUS_RETURN_IF_ERROR(p.identifier());  // a name, documentation only
+    CHORUS_RETURN_IF_ERROR(p.expect(":"));
+    if (p.peek("(")) {
+      CHORUS_ASSIGN_OR_RETURN(out.init_args_, p.parse_tuple_type());
+      CHORUS_RETURN_IF_ERROR(p.expect("->"));
+    }
+    CHORUS_ASSIGN_OR_RETURN(out.service_, p.peek("{") ? p.parse_actor_type() : p.parse_type());
+    if (out.service_.is_prim() || p.table().at(out.service_).kind != Kind::kService) {
+      return Error("the service's type is not a service type");
+    }
+    p.accept(";");
+  }
+  if (!p.at_end()) return Error("unexpected text after the service " + p.where());
+  CHORUS_RETURN_IF_ERROR(p.resolve_definitions());
+  for (const std::string& name : p.definition_names()) {
+    CHORUS_ASSIGN_OR_RETURN(TypeRef t, p.named_type(name));
+    out.definitions_.emplace(name, t);
+  }
+  out.table_ = p.table();
+  out.names_ = p.field_names();
+  // A file of definitions only describes a service without methods.
+  if (!has_service) out.service_ = out.table_.add_service({});
   return out;
 }
 
