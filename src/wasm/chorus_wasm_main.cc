@@ -1,14 +1,24 @@
 // chorus-wasm: the engine's command-line runner.
 //   chorus-wasm spectest [--verbose] PATH...   runs wast2json spec tests (see spectest.h)
 //   chorus-wasm validate MODULE.wasm...        decodes and validates modules
+//   chorus-wasm run [--limit N] MODULE.wasm --invoke NAME [ARGS...]
+//                                              instantiates a module without imports, calls an
+//                                              exported function and prints its results
+#include <charconv>
 #include <chrono>
+#include <cmath>
+#include <cstring>
 #include <fstream>
+#include <memory>
 #include <iostream>
 #include <iterator>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "base/bytes.h"
+#include "wasm/interpreter.h"
+#include "wasm/runtime.h"
 #include "wasm/spectest.h"
 #include "wasm/validator.h"
 
@@ -16,7 +26,8 @@ namespace {
 
 int usage() {
   std::cerr << "usage: chorus-wasm spectest [--verbose] PATH...\n"
-               "       chorus-wasm validate MODULE.wasm...\n";
+               "       chorus-wasm validate MODULE.wasm...\n"
+               "       chorus-wasm run [--limit N] MODULE.wasm --invoke NAME [ARGS...]\n";
   return 2;
 }
 
@@ -87,6 +98,145 @@ int validate(const std::vector<std::string>& files) {
   return rc;
 }
 
+// An argument by its parameter type: integers in decimal (signed or unsigned) or 0x hex, floats
+// as C literals (including inf and nan).
+std::optional<chorus::wasm::Value> parse_arg(const std::string& s, chorus::wasm::ValType t) {
+  using chorus::wasm::Value;
+  using chorus::wasm::ValType;
+  const char* b = s.c_str();
+  char* end = nullptr;
+  errno = 0;
+  switch (t) {
+    case ValType::kI32:
+    case ValType::kI64: {
+      bool neg = !s.empty() && s[0] == '-';
+      uint64_t v =
+          neg ? static_cast<uint64_t>(std::strtoll(b, &end, 0)) : std::strtoull(b, &end, 0);
+      if (errno != 0 || end == b || *end != '\0') return std::nullopt;
+      if (t == ValType::kI32) {
+        int64_t sv = static_cast<int64_t>(v);
+        if (neg ? sv < INT32_MIN : v > UINT32_MAX) return std::nullopt;
+        return Value::i32(static_cast<uint32_t>(v));
+      }
+      return Value::i64(v);
+    }
+    case ValType::kF32: {
+      float f = std::strtof(b, &end);
+      if (end == b || *end != '\0') return std::nullopt;
+      return Value::f32(f);
+    }
+    case ValType::kF64: {
+      double d = std::strtod(b, &end);
+      if (end == b || *end != '\0') return std::nullopt;
+      return Value::f64(d);
+    }
+    default:
+      return std::nullopt;
+  }
+}
+
+std::string format_value(const chorus::wasm::Value& v) {
+  using chorus::wasm::ValType;
+  char buf[64];
+  switch (v.type) {
+    case ValType::kI32: return std::to_string(static_cast<int32_t>(v.bits));
+    case ValType::kI64: return std::to_string(static_cast<int64_t>(v.bits));
+    case ValType::kF32: {
+      float f;
+      uint32_t b = static_cast<uint32_t>(v.bits);
+      std::memcpy(&f, &b, 4);
+      if (std::isnan(f)) return "nan";
+      auto r = std::to_chars(buf, buf + sizeof(buf), f);
+      return std::string(buf, r.ptr);
+    }
+    case ValType::kF64: {
+      double d;
+      std::memcpy(&d, &v.bits, 8);
+      if (std::isnan(d)) return "nan";
+      auto r = std::to_chars(buf, buf + sizeof(buf), d);
+      return std::string(buf, r.ptr);
+    }
+    default:
+      return v.bits == 0 ? "null" : "ref";
+  }
+}
+
+int run(const std::vector<std::string>& args) {
+  std::string file, name;
+  std::vector<std::string> values;
+  chorus::wasm::ExecutionLimits limits;
+  size_t i = 0;
+  for (; i < args.size(); ++i) {
+    if (args[i] == "--limit" && i + 1 < args.size()) {
+      limits.instructions = std::strtoull(args[++i].c_str(), nullptr, 10);
+    } else if (args[i] == "--invoke" && i + 1 < args.size()) {
+      name = args[++i];
+      values.assign(args.begin() + static_cast<ptrdiff_t>(i) + 1, args.end());
+      break;
+    } else if (file.empty()) {
+      file = args[i];
+    } else {
+      return usage();
+    }
+  }
+  if (file.empty() || name.empty()) return usage();
+  std::ifstream in(file, std::ios::binary);
+  if (!in) {
+    std::cerr << file << ": cannot read\n";
+    return 2;
+  }
+  chorus::Bytes bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  auto m = chorus::wasm::decode_and_validate(bytes);
+  if (!m.ok()) {
+    std::cerr << file << ": " << m.error().message() << "\n";
+    return 2;
+  }
+  auto module = std::make_shared<const chorus::wasm::Module>(std::move(m).value());
+  chorus::wasm::Store store;
+  chorus::wasm::Interpreter interpreter(limits);
+  auto no_imports = [](const chorus::wasm::Import& im) -> chorus::Result<chorus::wasm::Extern> {
+    return chorus::Error("unknown import " + im.module + "." + im.name +
+                         " (chorus-wasm run provides no imports)");
+  };
+  auto inst = store.instantiate(module, no_imports, interpreter);
+  if (!inst.ok()) {
+    std::cerr << file << ": " << inst.error().message() << "\n";
+    return 1;
+  }
+  auto x = (*inst)->find_export(name);
+  if (!x || x->kind != chorus::wasm::ExternKind::kFunc) {
+    std::cerr << file << ": no exported function " << name << "\n";
+    return 2;
+  }
+  const chorus::wasm::FuncType& type = x->func->type;
+  if (values.size() != type.params.size()) {
+    std::cerr << name << " takes " << type.params.size() << " arguments\n";
+    return 2;
+  }
+  std::vector<chorus::wasm::Value> call_args;
+  for (size_t k = 0; k < values.size(); ++k) {
+    auto v = parse_arg(values[k], type.params[k]);
+    if (!v) {
+      std::cerr << "argument " << k << " (" << values[k] << ") is no "
+                << chorus::wasm::to_string(type.params[k]) << "\n";
+      return 2;
+    }
+    call_args.push_back(*v);
+  }
+  auto start = std::chrono::steady_clock::now();
+  auto r = interpreter.invoke(*x->func, call_args);
+  double ms =
+      std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
+  if (!r.ok()) {
+    std::cerr << "trap: " << r.error().message() << "\n";
+    std::cerr << "instructions: " << interpreter.instructions_used() << "\n";
+    return 1;
+  }
+  for (const auto& v : *r) std::cout << format_value(v) << "\n";
+  std::cerr << "instructions: " << interpreter.instructions_used() << ", " << ms << " ms\n";
+  return 0;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -95,5 +245,6 @@ int main(int argc, char** argv) {
   std::vector<std::string> args(argv + 2, argv + argc);
   if (cmd == "spectest") return spectest(args);
   if (cmd == "validate") return validate(args);
+  if (cmd == "run") return run(args);
   return usage();
 }

@@ -1,9 +1,9 @@
 // Runs the official spec test suite in wast2json form (a JSON command list beside the .wasm files
-// it names). This phase checks what needs no execution: modules must decode and validate,
-// assert_malformed modules must fail to decode, assert_invalid modules must fail validation, and
-// the modules of assert_unlinkable/assert_uninstantiable must be valid. Commands that execute code
-// are counted as skipped until the interpreter exists, and so are files of proposals outside the
-// IC's feature set, by an explicit list.
+// it names) against the interpreter: modules are decoded, validated and instantiated (with the
+// suite's "spectest" host module and registered modules as imports), and every action and
+// assertion is executed. What cannot run yet is skipped with its reason, never failed or passed:
+// files of proposals outside the IC's feature set (an explicit list), modules the engine cannot
+// instantiate yet (SIMD), and the commands that use such modules.
 #pragma once
 
 #include <cstdint>

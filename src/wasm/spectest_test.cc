@@ -34,6 +34,11 @@ class SpecTestRunner : public ::testing::Test {
     write(dir_ / "demo" / "invalid.wasm", function_module({}, {kI32}, no_locals(), Bytes{0x0B}));
     write(dir_ / "demo" / "tail.wasm",
           function_module({}, {}, no_locals(), Bytes{0x12, 0x00, 0x0B}));
+    // (func (export "div") (param i32 i32) (result i32) (i32.div_u (local.get 0) (local.get 1)))
+    write(dir_ / "demo" / "div.wasm",
+          function_module({kI32, kI32}, {kI32}, no_locals(),
+                          Bytes{0x20, 0x00, 0x20, 0x01, 0x6E, 0x0B},
+                          {section(7, cat({Bytes{0x01}, name("div"), Bytes{0x00, 0x00}}))}));
   }
   void TearDown() override { fs::remove_all(dir_); }
 
@@ -58,15 +63,19 @@ TEST_F(SpecTestRunner, ClassifiesCommands) {
     {"type": "assert_malformed", "line": 2, "filename": "malformed.wasm", "text": "x", "module_type": "binary"},
     {"type": "assert_malformed", "line": 3, "filename": "x.wat", "text": "x", "module_type": "text"},
     {"type": "assert_invalid", "line": 4, "filename": "invalid.wasm", "text": "type mismatch", "module_type": "binary"},
-    {"type": "assert_return", "line": 5, "action": {"type": "invoke", "field": "f", "args": []}, "expected": []},
-    {"type": "module", "line": 6, "filename": "tail.wasm"}
+    {"type": "module", "line": 5, "filename": "tail.wasm"},
+    {"type": "assert_return", "line": 6, "action": {"type": "invoke", "field": "f", "args": []}, "expected": []},
+    {"type": "module", "line": 7, "name": "$D", "filename": "div.wasm"},
+    {"type": "assert_return", "line": 8, "action": {"type": "invoke", "field": "div", "args": [{"type": "i32", "value": "7"}, {"type": "i32", "value": "2"}]}, "expected": [{"type": "i32", "value": "3"}]},
+    {"type": "assert_trap", "line": 9, "action": {"type": "invoke", "module": "$D", "field": "div", "args": [{"type": "i32", "value": "7"}, {"type": "i32", "value": "0"}]}, "text": "integer divide by zero"},
+    {"type": "register", "line": 10, "as": "D"}
   )");
-  EXPECT_EQ(t.passed, 3u) << log_;
+  EXPECT_EQ(t.passed, 7u) << log_;
   EXPECT_EQ(t.failed, 0u) << log_;
   EXPECT_EQ(t.skipped, 3u) << log_;
   EXPECT_EQ(t.skip_reasons["text format"], 1u);
-  EXPECT_EQ(t.skip_reasons["needs the interpreter"], 1u);
-  EXPECT_EQ(t.skip_reasons["outside the IC feature set: tail calls"], 1u);
+  // The assertion on the module that could not load is skipped for the same reason.
+  EXPECT_EQ(t.skip_reasons["outside the IC feature set: tail calls"], 2u);
 }
 
 TEST_F(SpecTestRunner, ReportsFailures) {
@@ -74,10 +83,17 @@ TEST_F(SpecTestRunner, ReportsFailures) {
     {"type": "module", "line": 1, "filename": "invalid.wasm"},
     {"type": "assert_invalid", "line": 2, "filename": "valid.wasm", "text": "x", "module_type": "binary"},
     {"type": "assert_invalid", "line": 3, "filename": "malformed.wasm", "text": "x", "module_type": "binary"},
-    {"type": "assert_malformed", "line": 4, "filename": "missing.wasm", "text": "x", "module_type": "binary"}
+    {"type": "assert_malformed", "line": 4, "filename": "missing.wasm", "text": "x", "module_type": "binary"},
+    {"type": "module", "line": 5, "filename": "div.wasm"},
+    {"type": "assert_return", "line": 6, "action": {"type": "invoke", "field": "div", "args": [{"type": "i32", "value": "7"}, {"type": "i32", "value": "2"}]}, "expected": [{"type": "i32", "value": "4"}]},
+    {"type": "assert_trap", "line": 7, "action": {"type": "invoke", "field": "div", "args": [{"type": "i32", "value": "7"}, {"type": "i32", "value": "1"}]}, "text": "integer divide by zero"},
+    {"type": "assert_return", "line": 8, "action": {"type": "invoke", "field": "nope", "args": []}, "expected": []}
   )");
-  EXPECT_EQ(t.passed, 0u);
-  EXPECT_EQ(t.failed, 4u);
+  EXPECT_EQ(t.passed, 1u) << log_;  // the div module
+  EXPECT_EQ(t.failed, 7u) << log_;
+  EXPECT_NE(log_.find("FAIL demo:6"), std::string::npos) << log_;
+  EXPECT_NE(log_.find("FAIL demo:7"), std::string::npos) << log_;
+  EXPECT_NE(log_.find("no export nope"), std::string::npos) << log_;
   EXPECT_NE(log_.find("FAIL demo:2"), std::string::npos) << log_;
   EXPECT_NE(log_.find("refused as malformed instead"), std::string::npos) << log_;
 }

@@ -1,0 +1,195 @@
+// The run-time objects of the engine, after the spec's store: function, table, memory and global
+// instances, module instances, and instantiation (import matching, globals, element and data
+// segments, the start function). Code is executed by an Executor (executor.h); the Store owns every
+// instance so that instances linked to each other share one lifetime and raw pointers between them
+// stay valid.
+//
+// Values in tables, globals and the interpreter's operand slots are 64-bit words: i32 and f32 are
+// zero-extended bit patterns, a funcref is a FuncInst* (0 is null), an externref is an opaque
+// host word (0 is null).
+#pragma once
+
+#include <cstdint>
+#include <cstring>
+#include <functional>
+#include <map>
+#include <memory>
+#include <optional>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "base/result.h"
+#include "wasm/module.h"
+
+namespace chorus::wasm {
+
+struct CompiledModule;  // translate.h
+class Executor;         // executor.h
+class Instance;
+
+inline constexpr uint64_t kPageSize = 65536;
+inline constexpr char kSimdNotImplemented[] = "SIMD execution not implemented yet";
+
+// A typed value at the API boundary (arguments, results, globals).
+struct Value {
+  ValType type = ValType::kI32;
+  uint64_t bits = 0;
+
+  static Value i32(uint32_t v) { return {ValType::kI32, v}; }
+  static Value i64(uint64_t v) { return {ValType::kI64, v}; }
+  static Value f32_bits(uint32_t v) { return {ValType::kF32, v}; }
+  static Value f64_bits(uint64_t v) { return {ValType::kF64, v}; }
+  static Value f32(float f) {
+    uint32_t b;
+    std::memcpy(&b, &f, 4);
+    return f32_bits(b);
+  }
+  static Value f64(double d) {
+    uint64_t b;
+    std::memcpy(&b, &d, 8);
+    return f64_bits(b);
+  }
+  uint32_t as_u32() const { return static_cast<uint32_t>(bits); }
+  uint64_t as_u64() const { return bits; }
+};
+
+// A linear memory: a plain owned buffer with explicit bounds checks. Everything the interpreter
+// needs goes through data()/size()/grow(), so that src/wasm/linear_memory (reserved virtual
+// memory, guard pages, dirty pages) can replace the buffer in this one place.
+class MemoryInst {
+ public:
+  explicit MemoryInst(const MemoryType& type);
+
+  uint8_t* data() { return bytes_.data(); }
+  uint64_t size() const { return bytes_.size(); }  // in bytes
+  uint64_t pages() const { return bytes_.size() / kPageSize; }
+  const MemoryType& type() const { return type_; }
+  // The old size in pages, or nullopt if the memory cannot grow by |delta| pages.
+  std::optional<uint64_t> grow(uint64_t delta);
+
+ private:
+  MemoryType type_;
+  std::vector<uint8_t> bytes_;
+};
+
+// The largest memory the engine allocates, whatever a module declares (4 GiB, the wasm32 limit).
+inline constexpr uint64_t kMaxMemoryPages = 65536;
+// The largest table, in elements.
+inline constexpr uint64_t kMaxTableSize = 10'000'000;
+
+struct TableInst {
+  TableType type;
+  std::vector<uint64_t> elems;
+  // The old size, or nullopt if the table cannot grow by |delta|.
+  std::optional<uint64_t> grow(uint64_t delta, uint64_t init);
+};
+
+struct GlobalInst {
+  GlobalType type;
+  uint64_t value = 0;
+};
+
+// What a host function gets besides its arguments: the calling instance's memory (null if it has
+// none) and the cost units charged so far in this execution, the call included (for
+// ic0.performance_counter). Returning an Error traps the execution with that message.
+class Caller {
+ public:
+  Caller(MemoryInst* memory, uint64_t instructions_used)
+      : memory_(memory), instructions_used_(instructions_used) {}
+  MemoryInst* memory() { return memory_; }
+  uint64_t instructions_used() const { return instructions_used_; }
+  // |len| bytes at |addr|, or null when out of bounds: the host should trap.
+  uint8_t* memory_span(uint64_t addr, uint64_t len) {
+    if (!memory_ || addr > memory_->size() || len > memory_->size() - addr) return nullptr;
+    return memory_->data() + addr;
+  }
+
+ private:
+  MemoryInst* memory_;
+  uint64_t instructions_used_;
+};
+
+// Arguments and results are 64-bit words in the representation described at the top.
+using HostFunction = std::function<Status(Caller& caller, std::span<const uint64_t> args,
+                                          std::span<uint64_t> results)>;
+
+struct FuncInst {
+  FuncType type;
+  uint32_t type_id = 0;  // canonical within the Store: equal types, equal ids
+  // A function defined in a module:
+  Instance* instance = nullptr;
+  uint32_t index = 0;  // into the module's defined functions
+  // A host function:
+  HostFunction host;
+  bool is_host() const { return instance == nullptr; }
+};
+
+struct Extern {
+  ExternKind kind = ExternKind::kFunc;
+  FuncInst* func = nullptr;
+  TableInst* table = nullptr;
+  MemoryInst* memory = nullptr;
+  GlobalInst* global = nullptr;
+};
+
+// A module instance. Index spaces hold imports first, as in the module.
+class Instance {
+ public:
+  std::shared_ptr<const Module> module;
+  std::shared_ptr<const CompiledModule> code;
+  std::vector<FuncInst*> funcs;
+  std::vector<TableInst*> tables;
+  std::vector<MemoryInst*> memories;
+  std::vector<GlobalInst*> globals;
+  std::vector<uint32_t> type_ids;               // canonical id of each module type
+  std::vector<std::vector<uint64_t>> elements;  // element segments; dropped ones are empty
+  std::vector<ByteView> data;                   // data segments; dropped ones are empty
+
+  std::optional<Extern> find_export(std::string_view name) const;
+};
+
+// Resolves an import to an extern, or fails with the spec's "unknown import".
+using ImportResolver = std::function<Result<Extern>(const Import&)>;
+
+class Store {
+ public:
+  Store();
+  ~Store();
+  Store(const Store&) = delete;
+  Store& operator=(const Store&) = delete;
+
+  uint32_t type_id(const FuncType& t);
+
+  FuncInst* add_host_function(FuncType type, HostFunction fn);
+  TableInst* add_table(const TableType& type, uint64_t init = 0);
+  MemoryInst* add_memory(const MemoryType& type);
+  GlobalInst* add_global(const GlobalType& type, uint64_t value);
+
+  // Instantiates a validated module: link errors ("unknown import", "incompatible import type"),
+  // traps of segment initialisation and of the start function fail it with their message. As in
+  // Wasm 2.0, segments applied before a failing one stay applied, and the instance is still owned
+  // by the store (other instances may have linked to its functions via shared tables).
+  Result<Instance*> instantiate(std::shared_ptr<const Module> module, const ImportResolver& imports,
+                                Executor& executor);
+  // The same with code from compile(), so that a module instantiated many times is translated once.
+  Result<Instance*> instantiate(std::shared_ptr<const Module> module,
+                                std::shared_ptr<const CompiledModule> code,
+                                const ImportResolver& imports, Executor& executor);
+
+ private:
+  std::map<FuncType, uint32_t, bool (*)(const FuncType&, const FuncType&)> type_ids_;
+  std::vector<std::unique_ptr<FuncInst>> funcs_;
+  std::vector<std::unique_ptr<TableInst>> tables_;
+  std::vector<std::unique_ptr<MemoryInst>> memories_;
+  std::vector<std::unique_ptr<GlobalInst>> globals_;
+  std::vector<std::unique_ptr<Instance>> instances_;
+};
+
+// Translates a validated module and prepares the code for |executor| (and executors of its kind).
+Result<std::shared_ptr<const CompiledModule>> compile(const Module& module, Executor& executor);
+
+// Slots of a value type: 2 for v128, 1 otherwise.
+inline uint32_t slots_of(ValType t) { return t == ValType::kV128 ? 2 : 1; }
+
+}  // namespace chorus::wasm
