@@ -18,12 +18,12 @@ namespace {
 
 constexpr const char* kAbout = R"(Chorus — an implementation of the Internet Computer protocol in C++.
 
-What works so far (issue "Foundation"):
-  - principals: textual encoding and parsing with checksum, grouping and pad-bit checks;
-    canister ids from an index, self-authenticating and derived ids
-  - CBOR: bounded decoding (size, depth, item count), deterministic encoding
-  - request ids: the representation-independent hash of the interface spec
-  - hash trees: digests, CBOR form, lookup_path, witnesses
+What works so far:
+  - wire formats: principals, CBOR, request ids, hash trees and witnesses
+  - Candid: binary and text formats, .did service files
+  - cryptography: BLS12-381 certificates and delegations, threshold BLS and key generation,
+    canister signatures, WebAuthn, Ed25519, ECDSA P-256 and secp256k1
+  - WebAssembly: decoder, validator, interpreter, linear memory (see `chorus-wasm`)
 
 Try:
   chorus principal rwlgt-iiaaa-aaaaa-aaaaa-cai
@@ -31,8 +31,10 @@ Try:
   chorus cbor d9d9f7a26161016162820203
   chorus request-id <hex of a CBOR request content or envelope>
   chorus hash-tree <hex of a CBOR hash tree>
+  chorus-wasm run MODULE.wasm --invoke NAME [ARGS...]
 
-Not yet: the replica, Candid, the Wasm engine, BLS signatures (see the open issues).
+Not yet: execution of canisters, the replica and its HTTP interface, consensus, and the
+developer commands (start, deploy, call); see the open issues.
 )";
 
 // Hex from the argument, or from standard input when the argument is "-".
