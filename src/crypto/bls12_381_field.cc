@@ -1,6 +1,9 @@
 #include "crypto/bls12_381_field.h"
 
 #include <cassert>
+#if defined(__x86_64__)
+#include <cpuid.h>
+#endif
 
 namespace chorus::bls12_381 {
 namespace {
@@ -26,6 +29,23 @@ T pow_limbs(const T& base, const T& one, std::span<const uint64_t> exponent) {
 }
 
 }  // namespace
+
+namespace detail {
+#if defined(CHORUS_BLS_MULX_ADX)
+// CPUID leaf 7: EBX bit 8 is BMI2 (MULX), bit 19 ADX. Asked directly because Clang's
+// __builtin_cpu_supports does not know "adx".
+const bool g_cpu_has_mulx_adx = [] {
+  unsigned eax = 0, ebx = 0, ecx = 0, edx = 0;
+  if (__get_cpuid_count(7, 0, &eax, &ebx, &ecx, &edx) == 0) return false;
+  return ((ebx >> 8) & 1) != 0 && ((ebx >> 19) & 1) != 0;
+}();
+
+Limbs mont_mul_dispatch(const Limbs& a, const Limbs& b) {
+  if (g_cpu_has_mulx_adx) return mont_mul_mulx_adx(a, b);
+  return mont_mul_portable(a, b);
+}
+#endif
+}  // namespace detail
 
 std::optional<Fp> Fp::from_bytes(ByteView be48) {
   if (be48.size() != kBytes) return std::nullopt;

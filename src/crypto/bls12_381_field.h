@@ -3,10 +3,10 @@
 // BLS12_381). Pairings land in Fp12; points of G1 have Fp coordinates, points of G2 Fp2.
 //
 // Fp elements are kept in Montgomery form on six 64-bit limbs. Every Fp multiplication goes
-// through mont_mul() below, the one place to optimise (assembly, ADX) later. Addition,
-// multiplication, pow() with a fixed exponent, and inversion are branch-free in the elements;
-// the square roots branch on whether one exists, which is public wherever they are used
-// (decoding points, hashing to the curve).
+// through mont_mul() below: MULX/ADCX/ADOX assembly on x86-64 CPUs that have them, portable C++
+// otherwise (both compute the same exact integer). Addition, multiplication, pow() with a fixed
+// exponent, and inversion are branch-free in the elements; the square roots branch on whether
+// one exists, which is public wherever they are used (decoding points, hashing to the curve).
 #pragma once
 
 #include <array>
@@ -132,7 +132,7 @@ inline constexpr uint64_t kMinusPInverse = compute_minus_p_inverse();  // -p^-1 
 // Montgomery product a * b / 2^384 mod p, for a, b < p; the result is below p. This is CIOS with
 // the "no-carry" shortcut known from gnark: p's top limb is below 2^63 - 1, so the running sum
 // never needs a seventh limb.
-constexpr Limbs mont_mul(const Limbs& a, const Limbs& b) {
+constexpr Limbs mont_mul_portable(const Limbs& a, const Limbs& b) {
   uint64_t t[6] = {};
 #pragma GCC unroll 6
   for (size_t i = 0; i < 6; ++i) {
@@ -152,6 +152,318 @@ constexpr Limbs mont_mul(const Limbs& a, const Limbs& b) {
     t[5] = carry + carry2;
   }
   return reduce_once(Limbs{t[0], t[1], t[2], t[3], t[4], t[5]}, 0);
+}
+
+#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+#define CHORUS_BLS_MULX_ADX 1
+
+// Whether this CPU has MULX (BMI2) and ADCX/ADOX (ADX). Set during static initialisation; until
+// then it reads false and mont_mul() takes the portable path, which gives the same results.
+extern const bool g_cpu_has_mulx_adx;
+
+// The same CIOS product as mont_mul_portable() with MULX, which leaves the flags alone, and two
+// independent carry chains: ADCX carries through CF and ADOX through OF, so the additions of the
+// low and high product halves interleave instead of waiting on one another. Each of the six
+// rounds adds a * b[i] into t (seven limbs with |hi|), then adds m * p with m = t[0] * (-p^-1)
+// and shifts down a limb; p's top limb being below 2^63 keeps t within six limbs plus |hi|.
+// REQUIRES: g_cpu_has_mulx_adx.
+inline constexpr std::array<uint64_t, 7> kPAndMinusPInverse = {kP[0], kP[1], kP[2], kP[3],
+                                                               kP[4], kP[5], kMinusPInverse};
+[[gnu::always_inline]] inline Limbs mont_mul_mulx_adx(const Limbs& a, const Limbs& b) {
+  uint64_t t0, t1, t2, t3, t4, t5, hi, tmp;
+  __asm__(
+      "xorl %%eax, %%eax\n\t"
+      "movq 0(%[b]), %%rdx\n\t"
+      "mulxq 0(%[a]), %[t0], %[t1]\n\t"
+      "mulxq 8(%[a]), %%rax, %[t2]\n\t"
+      "adoxq %%rax, %[t1]\n\t"
+      "mulxq 16(%[a]), %%rax, %[t3]\n\t"
+      "adoxq %%rax, %[t2]\n\t"
+      "mulxq 24(%[a]), %%rax, %[t4]\n\t"
+      "adoxq %%rax, %[t3]\n\t"
+      "mulxq 32(%[a]), %%rax, %[t5]\n\t"
+      "adoxq %%rax, %[t4]\n\t"
+      "mulxq 40(%[a]), %%rax, %[hi]\n\t"
+      "adoxq %%rax, %[t5]\n\t"
+      "movl $0, %%eax\n\t"
+      "adoxq %%rax, %[hi]\n\t"
+      "movq %[t0], %%rdx\n\t"
+      "imulq 48(%[p]), %%rdx\n\t"
+      "xorl %%eax, %%eax\n\t"
+      "mulxq 0(%[p]), %%rax, %[tmp]\n\t"
+      "adcxq %[t0], %%rax\n\t"
+      "movq %[tmp], %[t0]\n\t"
+      "adcxq %[t1], %[t0]\n\t"
+      "mulxq 8(%[p]), %%rax, %[t1]\n\t"
+      "adoxq %%rax, %[t0]\n\t"
+      "adcxq %[t2], %[t1]\n\t"
+      "mulxq 16(%[p]), %%rax, %[t2]\n\t"
+      "adoxq %%rax, %[t1]\n\t"
+      "adcxq %[t3], %[t2]\n\t"
+      "mulxq 24(%[p]), %%rax, %[t3]\n\t"
+      "adoxq %%rax, %[t2]\n\t"
+      "adcxq %[t4], %[t3]\n\t"
+      "mulxq 32(%[p]), %%rax, %[t4]\n\t"
+      "adoxq %%rax, %[t3]\n\t"
+      "adcxq %[t5], %[t4]\n\t"
+      "mulxq 40(%[p]), %%rax, %[t5]\n\t"
+      "adoxq %%rax, %[t4]\n\t"
+      "movl $0, %%eax\n\t"
+      "adcxq %%rax, %[t5]\n\t"
+      "adoxq %[hi], %[t5]\n\t"
+      "xorl %%eax, %%eax\n\t"
+      "movq 8(%[b]), %%rdx\n\t"
+      "mulxq 0(%[a]), %%rax, %[hi]\n\t"
+      "adoxq %%rax, %[t0]\n\t"
+      "adcxq %[hi], %[t1]\n\t"
+      "mulxq 8(%[a]), %%rax, %[hi]\n\t"
+      "adoxq %%rax, %[t1]\n\t"
+      "adcxq %[hi], %[t2]\n\t"
+      "mulxq 16(%[a]), %%rax, %[hi]\n\t"
+      "adoxq %%rax, %[t2]\n\t"
+      "adcxq %[hi], %[t3]\n\t"
+      "mulxq 24(%[a]), %%rax, %[hi]\n\t"
+      "adoxq %%rax, %[t3]\n\t"
+      "adcxq %[hi], %[t4]\n\t"
+      "mulxq 32(%[a]), %%rax, %[hi]\n\t"
+      "adoxq %%rax, %[t4]\n\t"
+      "adcxq %[hi], %[t5]\n\t"
+      "mulxq 40(%[a]), %%rax, %[hi]\n\t"
+      "adoxq %%rax, %[t5]\n\t"
+      "movl $0, %%eax\n\t"
+      "adcxq %%rax, %[hi]\n\t"
+      "adoxq %%rax, %[hi]\n\t"
+      "movq %[t0], %%rdx\n\t"
+      "imulq 48(%[p]), %%rdx\n\t"
+      "xorl %%eax, %%eax\n\t"
+      "mulxq 0(%[p]), %%rax, %[tmp]\n\t"
+      "adcxq %[t0], %%rax\n\t"
+      "movq %[tmp], %[t0]\n\t"
+      "adcxq %[t1], %[t0]\n\t"
+      "mulxq 8(%[p]), %%rax, %[t1]\n\t"
+      "adoxq %%rax, %[t0]\n\t"
+      "adcxq %[t2], %[t1]\n\t"
+      "mulxq 16(%[p]), %%rax, %[t2]\n\t"
+      "adoxq %%rax, %[t1]\n\t"
+      "adcxq %[t3], %[t2]\n\t"
+      "mulxq 24(%[p]), %%rax, %[t3]\n\t"
+      "adoxq %%rax, %[t2]\n\t"
+      "adcxq %[t4], %[t3]\n\t"
+      "mulxq 32(%[p]), %%rax, %[t4]\n\t"
+      "adoxq %%rax, %[t3]\n\t"
+      "adcxq %[t5], %[t4]\n\t"
+      "mulxq 40(%[p]), %%rax, %[t5]\n\t"
+      "adoxq %%rax, %[t4]\n\t"
+      "movl $0, %%eax\n\t"
+      "adcxq %%rax, %[t5]\n\t"
+      "adoxq %[hi], %[t5]\n\t"
+      "xorl %%eax, %%eax\n\t"
+      "movq 16(%[b]), %%rdx\n\t"
+      "mulxq 0(%[a]), %%rax, %[hi]\n\t"
+      "adoxq %%rax, %[t0]\n\t"
+      "adcxq %[hi], %[t1]\n\t"
+      "mulxq 8(%[a]), %%rax, %[hi]\n\t"
+      "adoxq %%rax, %[t1]\n\t"
+      "adcxq %[hi], %[t2]\n\t"
+      "mulxq 16(%[a]), %%rax, %[hi]\n\t"
+      "adoxq %%rax, %[t2]\n\t"
+      "adcxq %[hi], %[t3]\n\t"
+      "mulxq 24(%[a]), %%rax, %[hi]\n\t"
+      "adoxq %%rax, %[t3]\n\t"
+      "adcxq %[hi], %[t4]\n\t"
+      "mulxq 32(%[a]), %%rax, %[hi]\n\t"
+      "adoxq %%rax, %[t4]\n\t"
+      "adcxq %[hi], %[t5]\n\t"
+      "mulxq 40(%[a]), %%rax, %[hi]\n\t"
+      "adoxq %%rax, %[t5]\n\t"
+      "movl $0, %%eax\n\t"
+      "adcxq %%rax, %[hi]\n\t"
+      "adoxq %%rax, %[hi]\n\t"
+      "movq %[t0], %%rdx\n\t"
+      "imulq 48(%[p]), %%rdx\n\t"
+      "xorl %%eax, %%eax\n\t"
+      "mulxq 0(%[p]), %%rax, %[tmp]\n\t"
+      "adcxq %[t0], %%rax\n\t"
+      "movq %[tmp], %[t0]\n\t"
+      "adcxq %[t1], %[t0]\n\t"
+      "mulxq 8(%[p]), %%rax, %[t1]\n\t"
+      "adoxq %%rax, %[t0]\n\t"
+      "adcxq %[t2], %[t1]\n\t"
+      "mulxq 16(%[p]), %%rax, %[t2]\n\t"
+      "adoxq %%rax, %[t1]\n\t"
+      "adcxq %[t3], %[t2]\n\t"
+      "mulxq 24(%[p]), %%rax, %[t3]\n\t"
+      "adoxq %%rax, %[t2]\n\t"
+      "adcxq %[t4], %[t3]\n\t"
+      "mulxq 32(%[p]), %%rax, %[t4]\n\t"
+      "adoxq %%rax, %[t3]\n\t"
+      "adcxq %[t5], %[t4]\n\t"
+      "mulxq 40(%[p]), %%rax, %[t5]\n\t"
+      "adoxq %%rax, %[t4]\n\t"
+      "movl $0, %%eax\n\t"
+      "adcxq %%rax, %[t5]\n\t"
+      "adoxq %[hi], %[t5]\n\t"
+      "xorl %%eax, %%eax\n\t"
+      "movq 24(%[b]), %%rdx\n\t"
+      "mulxq 0(%[a]), %%rax, %[hi]\n\t"
+      "adoxq %%rax, %[t0]\n\t"
+      "adcxq %[hi], %[t1]\n\t"
+      "mulxq 8(%[a]), %%rax, %[hi]\n\t"
+      "adoxq %%rax, %[t1]\n\t"
+      "adcxq %[hi], %[t2]\n\t"
+      "mulxq 16(%[a]), %%rax, %[hi]\n\t"
+      "adoxq %%rax, %[t2]\n\t"
+      "adcxq %[hi], %[t3]\n\t"
+      "mulxq 24(%[a]), %%rax, %[hi]\n\t"
+      "adoxq %%rax, %[t3]\n\t"
+      "adcxq %[hi], %[t4]\n\t"
+      "mulxq 32(%[a]), %%rax, %[hi]\n\t"
+      "adoxq %%rax, %[t4]\n\t"
+      "adcxq %[hi], %[t5]\n\t"
+      "mulxq 40(%[a]), %%rax, %[hi]\n\t"
+      "adoxq %%rax, %[t5]\n\t"
+      "movl $0, %%eax\n\t"
+      "adcxq %%rax, %[hi]\n\t"
+      "adoxq %%rax, %[hi]\n\t"
+      "movq %[t0], %%rdx\n\t"
+      "imulq 48(%[p]), %%rdx\n\t"
+      "xorl %%eax, %%eax\n\t"
+      "mulxq 0(%[p]), %%rax, %[tmp]\n\t"
+      "adcxq %[t0], %%rax\n\t"
+      "movq %[tmp], %[t0]\n\t"
+      "adcxq %[t1], %[t0]\n\t"
+      "mulxq 8(%[p]), %%rax, %[t1]\n\t"
+      "adoxq %%rax, %[t0]\n\t"
+      "adcxq %[t2], %[t1]\n\t"
+      "mulxq 16(%[p]), %%rax, %[t2]\n\t"
+      "adoxq %%rax, %[t1]\n\t"
+      "adcxq %[t3], %[t2]\n\t"
+      "mulxq 24(%[p]), %%rax, %[t3]\n\t"
+      "adoxq %%rax, %[t2]\n\t"
+      "adcxq %[t4], %[t3]\n\t"
+      "mulxq 32(%[p]), %%rax, %[t4]\n\t"
+      "adoxq %%rax, %[t3]\n\t"
+      "adcxq %[t5], %[t4]\n\t"
+      "mulxq 40(%[p]), %%rax, %[t5]\n\t"
+      "adoxq %%rax, %[t4]\n\t"
+      "movl $0, %%eax\n\t"
+      "adcxq %%rax, %[t5]\n\t"
+      "adoxq %[hi], %[t5]\n\t"
+      "xorl %%eax, %%eax\n\t"
+      "movq 32(%[b]), %%rdx\n\t"
+      "mulxq 0(%[a]), %%rax, %[hi]\n\t"
+      "adoxq %%rax, %[t0]\n\t"
+      "adcxq %[hi], %[t1]\n\t"
+      "mulxq 8(%[a]), %%rax, %[hi]\n\t"
+      "adoxq %%rax, %[t1]\n\t"
+      "adcxq %[hi], %[t2]\n\t"
+      "mulxq 16(%[a]), %%rax, %[hi]\n\t"
+      "adoxq %%rax, %[t2]\n\t"
+      "adcxq %[hi], %[t3]\n\t"
+      "mulxq 24(%[a]), %%rax, %[hi]\n\t"
+      "adoxq %%rax, %[t3]\n\t"
+      "adcxq %[hi], %[t4]\n\t"
+      "mulxq 32(%[a]), %%rax, %[hi]\n\t"
+      "adoxq %%rax, %[t4]\n\t"
+      "adcxq %[hi], %[t5]\n\t"
+      "mulxq 40(%[a]), %%rax, %[hi]\n\t"
+      "adoxq %%rax, %[t5]\n\t"
+      "movl $0, %%eax\n\t"
+      "adcxq %%rax, %[hi]\n\t"
+      "adoxq %%rax, %[hi]\n\t"
+      "movq %[t0], %%rdx\n\t"
+      "imulq 48(%[p]), %%rdx\n\t"
+      "xorl %%eax, %%eax\n\t"
+      "mulxq 0(%[p]), %%rax, %[tmp]\n\t"
+      "adcxq %[t0], %%rax\n\t"
+      "movq %[tmp], %[t0]\n\t"
+      "adcxq %[t1], %[t0]\n\t"
+      "mulxq 8(%[p]), %%rax, %[t1]\n\t"
+      "adoxq %%rax, %[t0]\n\t"
+      "adcxq %[t2], %[t1]\n\t"
+      "mulxq 16(%[p]), %%rax, %[t2]\n\t"
+      "adoxq %%rax, %[t1]\n\t"
+      "adcxq %[t3], %[t2]\n\t"
+      "mulxq 24(%[p]), %%rax, %[t3]\n\t"
+      "adoxq %%rax, %[t2]\n\t"
+      "adcxq %[t4], %[t3]\n\t"
+      "mulxq 32(%[p]), %%rax, %[t4]\n\t"
+      "adoxq %%rax, %[t3]\n\t"
+      "adcxq %[t5], %[t4]\n\t"
+      "mulxq 40(%[p]), %%rax, %[t5]\n\t"
+      "adoxq %%rax, %[t4]\n\t"
+      "movl $0, %%eax\n\t"
+      "adcxq %%rax, %[t5]\n\t"
+      "adoxq %[hi], %[t5]\n\t"
+      "xorl %%eax, %%eax\n\t"
+      "movq 40(%[b]), %%rdx\n\t"
+      "mulxq 0(%[a]), %%rax, %[hi]\n\t"
+      "adoxq %%rax, %[t0]\n\t"
+      "adcxq %[hi], %[t1]\n\t"
+      "mulxq 8(%[a]), %%rax, %[hi]\n\t"
+      "adoxq %%rax, %[t1]\n\t"
+      "adcxq %[hi], %[t2]\n\t"
+      "mulxq 16(%[a]), %%rax, %[hi]\n\t"
+      "adoxq %%rax, %[t2]\n\t"
+      "adcxq %[hi], %[t3]\n\t"
+      "mulxq 24(%[a]), %%rax, %[hi]\n\t"
+      "adoxq %%rax, %[t3]\n\t"
+      "adcxq %[hi], %[t4]\n\t"
+      "mulxq 32(%[a]), %%rax, %[hi]\n\t"
+      "adoxq %%rax, %[t4]\n\t"
+      "adcxq %[hi], %[t5]\n\t"
+      "mulxq 40(%[a]), %%rax, %[hi]\n\t"
+      "adoxq %%rax, %[t5]\n\t"
+      "movl $0, %%eax\n\t"
+      "adcxq %%rax, %[hi]\n\t"
+      "adoxq %%rax, %[hi]\n\t"
+      "movq %[t0], %%rdx\n\t"
+      "imulq 48(%[p]), %%rdx\n\t"
+      "xorl %%eax, %%eax\n\t"
+      "mulxq 0(%[p]), %%rax, %[tmp]\n\t"
+      "adcxq %[t0], %%rax\n\t"
+      "movq %[tmp], %[t0]\n\t"
+      "adcxq %[t1], %[t0]\n\t"
+      "mulxq 8(%[p]), %%rax, %[t1]\n\t"
+      "adoxq %%rax, %[t0]\n\t"
+      "adcxq %[t2], %[t1]\n\t"
+      "mulxq 16(%[p]), %%rax, %[t2]\n\t"
+      "adoxq %%rax, %[t1]\n\t"
+      "adcxq %[t3], %[t2]\n\t"
+      "mulxq 24(%[p]), %%rax, %[t3]\n\t"
+      "adoxq %%rax, %[t2]\n\t"
+      "adcxq %[t4], %[t3]\n\t"
+      "mulxq 32(%[p]), %%rax, %[t4]\n\t"
+      "adoxq %%rax, %[t3]\n\t"
+      "adcxq %[t5], %[t4]\n\t"
+      "mulxq 40(%[p]), %%rax, %[t5]\n\t"
+      "adoxq %%rax, %[t4]\n\t"
+      "movl $0, %%eax\n\t"
+      "adcxq %%rax, %[t5]\n\t"
+      "adoxq %[hi], %[t5]\n\t"
+      : [t0] "=&r"(t0), [t1] "=&r"(t1), [t2] "=&r"(t2), [t3] "=&r"(t3), [t4] "=&r"(t4),
+        [t5] "=&r"(t5), [hi] "=&r"(hi), [tmp] "=&r"(tmp)
+      : [a] "r"(a.data()), [b] "r"(b.data()), [p] "r"(kPAndMinusPInverse.data())
+      // "memory": the limbs are read through the pointers. Operands naming each limb instead
+      // would need more registers than an unoptimised build can spare.
+      : "rax", "rdx", "cc", "memory");
+  return reduce_once(Limbs{t0, t1, t2, t3, t4, t5}, 0);
+}
+#endif
+
+#if defined(CHORUS_BLS_MULX_ADX)
+// Out of line (field.cc): mont_mul_mulx_adx() if the CPU has it, else mont_mul_portable(). One
+// call per product, with the CPU check inside, and small call sites.
+Limbs mont_mul_dispatch(const Limbs& a, const Limbs& b);
+#endif
+
+// Every Fp product in the library goes through here. Constant evaluation (the constants of this
+// header) takes the portable path.
+constexpr Limbs mont_mul(const Limbs& a, const Limbs& b) {
+#if defined(CHORUS_BLS_MULX_ADX)
+  if (!std::is_constant_evaluated()) return mont_mul_dispatch(a, b);
+#endif
+  return mont_mul_portable(a, b);
 }
 
 // Any 384-bit value mod p: 2^384 < 10 p, so ten branch-free conditional subtractions suffice.

@@ -2,6 +2,9 @@
 
 #include <gtest/gtest.h>
 
+#include <random>
+#include <vector>
+
 #include "crypto/bls12_381_test_util.h"
 
 namespace chorus::bls12_381 {
@@ -16,6 +19,99 @@ using testing::test_fp6;
 
 constexpr std::string_view kPHex =
     "1a0111ea397fe69a4b1ba7b6434bacd764774b84f38512bf6730d2a0f6b0f6241eabfffeb153ffffb9feffffffffaaab";
+
+// An independent reference for mont_mul: r is a * b / 2^384 mod p exactly when r < p and
+// r * 2^384 = a * b (mod p), checked here with schoolbook products and bit-by-bit reduction.
+using Wide = std::array<uint64_t, 12>;
+
+Wide wide_product(const Limbs& a, const Limbs& b) {
+  Wide out{};
+  for (size_t i = 0; i < 6; ++i) {
+    uint64_t carry = 0;
+    for (size_t j = 0; j < 6; ++j) {
+      u128 s = static_cast<u128>(a[i]) * b[j] + out[i + j] + carry;
+      out[i + j] = static_cast<uint64_t>(s);
+      carry = static_cast<uint64_t>(s >> 64);
+    }
+    out[i + 6] = carry;
+  }
+  return out;
+}
+
+Limbs reference_mod_p(const Wide& v) {
+  Limbs rem{};
+  for (size_t bit = 768; bit-- > 0;) {
+    Limbs doubled{};
+    uint64_t carry = detail::add_limbs(doubled, rem, rem);
+    doubled[0] |= (v[bit / 64] >> (bit % 64)) & 1;
+    rem = detail::reduce_once(doubled, carry);
+  }
+  return rem;
+}
+
+bool limbs_less_than_p(const Limbs& v) {
+  Limbs diff{};
+  return detail::sub_limbs(diff, v, detail::kP) != 0;
+}
+
+bool is_montgomery_product(const Limbs& r, const Limbs& a, const Limbs& b) {
+  if (!limbs_less_than_p(r)) return false;
+  Wide shifted{};
+  for (size_t i = 0; i < 6; ++i) shifted[i + 6] = r[i];
+  return reference_mod_p(shifted) == reference_mod_p(wide_product(a, b));
+}
+
+// Values below p: the edges (0, 1, 2, (p - 1) / 2, p - 2^k for every k < 64, 2^380, limb patterns
+// of all ones and zeros) and then pseudo-random values, many with their top limbs at or near p's.
+std::vector<Limbs> mont_mul_inputs() {
+  const Limbs& p = detail::kP;
+  std::vector<Limbs> out = {
+      Limbs{}, Limbs{1}, Limbs{2}, detail::sub_small(p, 1), detail::sub_small(p, 2),
+      detail::div_small(detail::sub_small(p, 1), 2), Limbs{0, 0, 0, 0, 0, p[5] - 1},
+      Limbs{~0ull, ~0ull, ~0ull, ~0ull, ~0ull, p[5] - 1}, Limbs{~0ull, 0, ~0ull, 0, ~0ull, 0},
+      Limbs{0, 0, 0, 0, 0, uint64_t{1} << 60}, Limbs{~0ull, ~0ull, ~0ull, ~0ull, ~0ull, 0},
+  };
+  for (int k = 0; k < 64; ++k) out.push_back(detail::sub_small(p, uint64_t{1} << k));
+  std::mt19937_64 rng(381);
+  while (out.size() < 600) {
+    Limbs v{};
+    for (uint64_t& limb : v) limb = rng();
+    if (out.size() % 3 == 0) {
+      v[5] %= p[5] + 1;  // anywhere below p
+    } else if (out.size() % 3 == 1) {
+      v[5] = p[5];  // just below p
+      v[4] = p[4] - (rng() & 1);
+    } else {
+      v[5] = p[5] - 1;  // top limb one below p's
+    }
+    if (limbs_less_than_p(v)) out.push_back(v);
+  }
+  return out;
+}
+
+TEST(Bls12381Fp, MontMulPathsMatchReference) {
+  std::vector<Limbs> inputs = mont_mul_inputs();
+  size_t checked = 0;
+  for (size_t i = 0; i < inputs.size(); ++i) {
+    // Every pair among the edge values, then each random value with a few others.
+    for (size_t j = i; j < inputs.size() && (i < 75 || j < i + 4); ++j) {
+      const Limbs& a = inputs[i];
+      const Limbs& b = inputs[j];
+      Limbs portable = detail::mont_mul_portable(a, b);
+      ASSERT_TRUE(is_montgomery_product(portable, a, b)) << i << " " << j;
+      ASSERT_EQ(detail::mont_mul_portable(b, a), portable);
+      ASSERT_EQ(detail::mont_mul(a, b), portable);
+#if defined(CHORUS_BLS_MULX_ADX)
+      if (detail::g_cpu_has_mulx_adx) {
+        ASSERT_EQ(detail::mont_mul_mulx_adx(a, b), portable) << i << " " << j;
+        ASSERT_EQ(detail::mont_mul_mulx_adx(b, a), portable) << i << " " << j;
+      }
+#endif
+      ++checked;
+    }
+  }
+  EXPECT_GT(checked, 4000u);
+}
 
 // Expected values computed independently with Python integers.
 TEST(Bls12381Fp, KnownAnswers) {
