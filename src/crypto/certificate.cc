@@ -41,14 +41,8 @@ Result<bool> delegation_covers(const HashTree& tree, const Principal& subnet,
                                const Principal& canister) {
   // The child under |label| in the forest below |node|, or nullptr.
   auto child = [](const HashTree& node, ByteView label) -> const HashTree* {
-    std::vector<const HashTree*> stack = {&node};
-    while (!stack.empty()) {
-      const HashTree* n = stack.back();
-      stack.pop_back();
-      if (n->kind() == HashTree::Kind::kFork) {
-        stack.push_back(&n->right());
-        stack.push_back(&n->left());
-      } else if (n->kind() == HashTree::Kind::kLabeled && bytes_equal(n->label(), label)) {
+    for (const HashTree* n : flatten_forks(node)) {
+      if (n->kind() == HashTree::Kind::kLabeled && bytes_equal(n->label(), label)) {
         return &n->child();
       }
     }
@@ -57,14 +51,8 @@ Result<bool> delegation_covers(const HashTree& tree, const Principal& subnet,
   const HashTree* t = child(tree, as_bytes("canister_ranges"));
   if (t != nullptr) t = child(*t, subnet.bytes());
   if (t != nullptr) {
-    std::vector<const HashTree*> stack = {t};
-    while (!stack.empty()) {
-      const HashTree* n = stack.back();
-      stack.pop_back();
-      if (n->kind() == HashTree::Kind::kFork) {
-        stack.push_back(&n->right());
-        stack.push_back(&n->left());
-      } else if (n->kind() == HashTree::Kind::kLabeled && n->child().kind() == HashTree::Kind::kLeaf) {
+    for (const HashTree* n : flatten_forks(*t)) {
+      if (n->kind() == HashTree::Kind::kLabeled && n->child().kind() == HashTree::Kind::kLeaf) {
         CHORUS_ASSIGN_OR_RETURN(bool in, ranges_contain(n->child().value(), canister));
         if (in) return true;
       }

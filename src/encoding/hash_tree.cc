@@ -175,6 +175,16 @@ void flatten(const HashTree& t, std::vector<const HashTree*>& out) {
 
 bool is_labeled(const HashTree* t) { return t->kind() == HashTree::Kind::kLabeled; }
 
+}  // namespace
+
+std::vector<const HashTree*> flatten_forks(const HashTree& tree) {
+  std::vector<const HashTree*> out;
+  flatten(tree, out);
+  return out;
+}
+
+namespace {
+
 Status check_forest(const HashTree& t) {
   std::vector<const HashTree*> forest;
   flatten(t, forest);

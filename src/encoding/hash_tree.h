@@ -69,6 +69,10 @@ struct LookupResult {
   ByteView value;  // for kFound; points into the tree
 };
 
+// The spec's flatten_forks: the nodes of the forest below |tree| (labeled nodes, leaves, pruned
+// nodes) in order, forks dissolved and Empty dropped. The pointers point into |tree|.
+std::vector<const HashTree*> flatten_forks(const HashTree& tree);
+
 // The spec's lookup_path: Found v, Absent (provably not in the tree), Unknown (pruned away), or
 // Error (the path leads to an inner node, not a value).
 LookupResult lookup_path(const HashTree& tree, std::span<const Bytes> path);
