@@ -2,6 +2,7 @@
 // Prints {case: ns per operation}.
 import { readFileSync } from 'node:fs';
 import { IDL } from '@dfinity/candid';
+import { measure as measureFor } from './peer_timing.mjs';
 
 const dir = process.argv[2];
 const recordsBytes = new Uint8Array(readFileSync(`${dir}/records.bin`));
@@ -14,25 +15,7 @@ const Trees = [Tree];
 const records = IDL.decode(Records, recordsBytes);
 const tree = IDL.decode(Trees, treeBytes);
 
-// CPU time of this process in ns: comparable with Google Benchmark's cpu_time.
-function cpuNs() {
-  const { user, system } = process.cpuUsage();
-  return (user + system) * 1000;
-}
-
-// Runs fn repeatedly for about |ms| milliseconds of CPU after a warm-up; returns ns per call.
-function measure(fn, ms = 1500) {
-  for (let i = 0; i < 3; i++) fn();
-  let iterations = 0;
-  const start = cpuNs();
-  let elapsed = 0;
-  while (elapsed < ms * 1e6) {
-    fn();
-    iterations += 1;
-    elapsed = cpuNs() - start;
-  }
-  return elapsed / iterations;
-}
+const measure = (fn) => measureFor(fn, { ms: 1500, warmup: 3 });
 
 // The peer must read what the C++ side wrote, or the comparison is meaningless.
 const again = IDL.encode(Records, records);

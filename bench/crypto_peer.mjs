@@ -2,6 +2,7 @@
 // (the BLS12-381 library agent-js verifies certificates with). Prints {case: ns per operation}.
 import { readFileSync } from 'node:fs';
 import { bls12_381 } from '@noble/curves/bls12-381';
+import { measure } from './peer_timing.mjs';
 
 const dir = process.argv[2];
 const read = (name) => new Uint8Array(readFileSync(`${dir}/${name}`));
@@ -44,26 +45,6 @@ if (!bls12_381.verifyShortSignature(combine(shares), message, groupKey, htf)) {
   throw new Error('the combined signature does not verify in noble');
 }
 
-// CPU time of this process in ns: comparable with Google Benchmark's cpu_time, and less disturbed
-// than wall time when other work shares the machine.
-function cpuNs() {
-  const { user, system } = process.cpuUsage();
-  return (user + system) * 1000;
-}
-
-// Runs fn repeatedly for about |ms| milliseconds of CPU after a warm-up; returns ns per call.
-function measure(fn, ms = 1500) {
-  for (let i = 0; i < 5; i++) fn();
-  let iterations = 0;
-  const start = cpuNs();
-  let elapsed = 0;
-  while (elapsed < ms * 1e6) {
-    fn();
-    iterations += 1;
-    elapsed = cpuNs() - start;
-  }
-  return elapsed / iterations;
-}
 
 const results = {
   bls_sign: measure(() => bls12_381.signShortSignature(message, secretKey, htf)),

@@ -3,6 +3,7 @@
 import { readFileSync } from 'node:fs';
 import { Principal } from '@dfinity/principal';
 import { Cbor, requestIdOf, reconstruct, lookup_path } from '@dfinity/agent';
+import { measureAsync } from './peer_timing.mjs';
 
 const dir = process.argv[2];
 const envelope = new Uint8Array(readFileSync(`${dir}/envelope.cbor`));
@@ -19,26 +20,7 @@ function canisterId(index) {
   return Principal.fromUint8Array(b);
 }
 
-// CPU time of this process in ns: comparable with Google Benchmark's cpu_time, and less disturbed
-// than wall time when other work shares the machine.
-function cpuNs() {
-  const { user, system } = process.cpuUsage();
-  return (user + system) * 1000;
-}
-
-// Runs fn repeatedly for about |ms| milliseconds of CPU after a warm-up; returns ns per call.
-async function measure(fn, ms = 600) {
-  for (let i = 0; i < 200; i++) await fn();
-  let iterations = 0;
-  const start = cpuNs();
-  let elapsed = 0;
-  while (elapsed < ms * 1e6) {
-    for (let i = 0; i < 50; i++) await fn();
-    iterations += 50;
-    elapsed = cpuNs() - start;
-  }
-  return elapsed / iterations;
-}
+const measure = measureAsync;
 
 const rid = new Uint8Array(32);
 rid[3] = 77;
