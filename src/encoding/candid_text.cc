@@ -244,6 +244,14 @@ bool TextParser::peek(std::string_view token) const {
   return (t.kind == Token::Kind::kId || t.kind == Token::Kind::kPunct) && t.text == token;
 }
 
+bool TextParser::at_label_then(std::string_view separator, bool numbers) const {
+  const Token& t = tokens_[pos_];
+  bool label = t.kind == Token::Kind::kId || t.kind == Token::Kind::kText ||
+               (numbers && t.kind == Token::Kind::kNumber);
+  return label && tokens_[pos_ + 1].kind == Token::Kind::kPunct &&
+         tokens_[pos_ + 1].text == separator;
+}
+
 bool TextParser::accept(std::string_view token) {
   if (!peek(token)) return false;
   ++pos_;
@@ -301,11 +309,7 @@ Result<std::vector<std::unique_ptr<TextParser::Ast>>> TextParser::parse_tuple_as
   std::vector<std::unique_ptr<Ast>> out;
   while (!accept(")")) {
     // A name in front of an argument type is documentation only.
-    const Token& t = next();
-    if ((t.kind == Token::Kind::kId || t.kind == Token::Kind::kText) &&
-        tokens_[pos_ + 1].kind == Token::Kind::kPunct && tokens_[pos_ + 1].text == ":") {
-      pos_ += 2;
-    }
+    if (at_label_then(":", /*numbers=*/false)) pos_ += 2;
     CHORUS_ASSIGN_OR_RETURN(auto a, parse_ast(depth + 1));
     out.push_back(std::move(a));
     if (!accept(",")) {
@@ -370,9 +374,7 @@ Result<std::unique_ptr<TextParser::Ast>> TextParser::parse_ast(size_t depth) {
     uint32_t next_tuple_id = 0;
     while (!accept("}")) {
       const Token& f = next();
-      bool named = (f.kind == Token::Kind::kId || f.kind == Token::Kind::kText ||
-                    f.kind == Token::Kind::kNumber) &&
-                   tokens_[pos_ + 1].kind == Token::Kind::kPunct && tokens_[pos_ + 1].text == ":";
+      bool named = at_label_then(":", /*numbers=*/true);
       uint32_t id;
       std::unique_ptr<Ast> type;
       if (named) {
@@ -706,10 +708,7 @@ Result<TextValue> TextParser::parse_value_at_depth(size_t depth) {
     CHORUS_RETURN_IF_ERROR(expect("{"));
     uint32_t next_tuple_id = 0;
     while (!accept("}")) {
-      const Token& f = next();
-      bool named = (f.kind == Token::Kind::kId || f.kind == Token::Kind::kText ||
-                    f.kind == Token::Kind::kNumber) &&
-                   tokens_[pos_ + 1].kind == Token::Kind::kPunct && tokens_[pos_ + 1].text == "=";
+      bool named = at_label_then("=", /*numbers=*/true);
       uint32_t id;
       TextValue item;
       if (named) {

@@ -96,6 +96,9 @@ class TextParser {
   explicit TextParser(std::vector<Token> tokens);
 
   const Token& next() const { return tokens_[pos_]; }
+  // Whether the next token is a label (an identifier, a quoted name, or a number when |numbers|)
+  // followed by |separator|: ':' in types, '=' in values.
+  bool at_label_then(std::string_view separator, bool numbers) const;
   Result<std::unique_ptr<Ast>> parse_ast(size_t depth);
   Result<std::unique_ptr<Ast>> parse_func_ast(size_t depth);
   Status parse_methods(Ast& ast, size_t depth);
