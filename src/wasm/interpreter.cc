@@ -307,6 +307,10 @@ Interpreter::Trap Interpreter::call_host(const FuncInst& f, uint64_t*& sp, Insta
   uint8_t* p = mem + ea_;                                                       \
   pc += 1
 
+// The same for a store of n bytes: every write to linear memory goes through here (the hook for
+// dirty-page tracking).
+#define EFFECTIVE_STORE(n, addr) EFFECTIVE(n, addr)
+
 #define LOAD(name, T, expr)      \
   CASE(name) {                   \
     EFFECTIVE(sizeof(T), sp[-1]); \
@@ -319,7 +323,7 @@ Interpreter::Trap Interpreter::call_host(const FuncInst& f, uint64_t*& sp, Insta
 #define STORE(name, T)            \
   CASE(name) {                    \
     T v = static_cast<T>(sp[-1]); \
-    EFFECTIVE(sizeof(T), sp[-2]); \
+    EFFECTIVE_STORE(sizeof(T), sp[-2]); \
     std::memcpy(p, &v, sizeof(T)); \
     sp -= 2;                      \
     NEXT();                       \
