@@ -257,9 +257,9 @@ Interpreter::Trap Interpreter::call_host(const FuncInst& f, uint64_t*& sp, Insta
 
 #define REFRESH_MEMORY()                          \
   do {                                            \
-    MemoryInst* m_ = memory_of(inst);             \
-    mem = m_ ? m_->data() : nullptr;              \
-    mem_size = m_ ? m_->size() : 0;               \
+    memory = memory_of(inst);                     \
+    mem = memory ? memory->data() : nullptr;      \
+    mem_size = memory ? memory->size() : 0;       \
   } while (0)
 
 #define CHARGE(units)                  \
@@ -309,7 +309,9 @@ Interpreter::Trap Interpreter::call_host(const FuncInst& f, uint64_t*& sp, Insta
 
 // The same for a store of n bytes: every write to linear memory goes through here (the hook for
 // dirty-page tracking).
-#define EFFECTIVE_STORE(n, addr) EFFECTIVE(n, addr)
+#define EFFECTIVE_STORE(n, addr) \
+  EFFECTIVE(n, addr);            \
+  memory->mark_written(ea_, (n))
 
 #define LOAD(name, T, expr)      \
   CASE(name) {                   \
@@ -409,6 +411,7 @@ Interpreter::Trap Interpreter::run(const FuncInst* entry) {
   uint64_t remaining = limits_.instructions;
   Trap trap = Trap::kNone;
   Instance* inst = nullptr;
+  MemoryInst* memory = nullptr;  // of the current instance, cached with its base and size
   uint8_t* mem = nullptr;
   uint64_t mem_size = 0;
   const uint64_t* pc = nullptr;
@@ -591,6 +594,7 @@ dispatch:
     uint64_t v = sp[-1], i = sp[-2];
     sp -= 2;
     if (i >= t->elems.size()) TRAP(kTable);
+    t->before_write();
     t->elems[i] = v;
     NEXT();
   }
@@ -615,6 +619,7 @@ dispatch:
     sp -= 3;
     CHARGE(n);
     if (!in_bounds(i, n, t->elems.size())) TRAP(kTable);
+    if (n > 0) t->before_write();
     std::fill_n(t->elems.begin() + static_cast<ptrdiff_t>(i), n, v);
     NEXT();
   }
@@ -626,7 +631,10 @@ dispatch:
     sp -= 3;
     CHARGE(n);
     if (!in_bounds(s, n, src->elems.size()) || !in_bounds(d, n, dst->elems.size())) TRAP(kTable);
-    if (n > 0) std::memmove(&dst->elems[d], &src->elems[s], n * sizeof(uint64_t));
+    if (n > 0) {
+      dst->before_write();
+      std::memmove(&dst->elems[d], &src->elems[s], n * sizeof(uint64_t));
+    }
     NEXT();
   }
   CASE(TableInit) {
@@ -637,7 +645,10 @@ dispatch:
     sp -= 3;
     CHARGE(n);
     if (!in_bounds(s, n, seg.size()) || !in_bounds(d, n, t->elems.size())) TRAP(kTable);
-    if (n > 0) std::memcpy(&t->elems[d], &seg[s], n * sizeof(uint64_t));
+    if (n > 0) {
+      t->before_write();
+      std::memcpy(&t->elems[d], &seg[s], n * sizeof(uint64_t));
+    }
     NEXT();
   }
   CASE(ElemDrop) {
@@ -662,9 +673,9 @@ dispatch:
     NEXT();
   }
   CASE(MemoryGrow) {
-    MemoryInst* m = memory_of(inst);
+    MemoryInst* m = memory;
     uint64_t n = sp[-1];
-    uint64_t max = std::min(m->type().limits.max.value_or(kMaxMemoryPages), kMaxMemoryPages);
+    uint64_t max = m->max_pages();
     uint64_t pages = m->pages();
     // Only a growth that will happen is charged per page.
     if (pages <= max && n <= max - pages) {
@@ -681,7 +692,10 @@ dispatch:
     sp -= 3;
     CHARGE(n / kBulkBytesPerUnit);
     if (!in_bounds(d, n, mem_size)) TRAP(kMemory);
-    if (n > 0) std::memset(mem + d, static_cast<uint8_t>(v), n);
+    if (n > 0) {
+      memory->mark_written(d, n);
+      std::memset(mem + d, static_cast<uint8_t>(v), n);
+    }
     NEXT();
   }
   CASE(MemoryCopy) {
@@ -689,7 +703,10 @@ dispatch:
     sp -= 3;
     CHARGE(n / kBulkBytesPerUnit);
     if (!in_bounds(s, n, mem_size) || !in_bounds(d, n, mem_size)) TRAP(kMemory);
-    if (n > 0) std::memmove(mem + d, mem + s, n);
+    if (n > 0) {
+      memory->mark_written(d, n);
+      std::memmove(mem + d, mem + s, n);
+    }
     NEXT();
   }
   CASE(MemoryInit) {
@@ -698,7 +715,10 @@ dispatch:
     sp -= 3;
     CHARGE(n / kBulkBytesPerUnit);
     if (!in_bounds(s, n, seg.size()) || !in_bounds(d, n, mem_size)) TRAP(kMemory);
-    if (n > 0) std::memcpy(mem + d, seg.data() + s, n);
+    if (n > 0) {
+      memory->mark_written(d, n);
+      std::memcpy(mem + d, seg.data() + s, n);
+    }
     NEXT();
   }
   CASE(DataDrop) {

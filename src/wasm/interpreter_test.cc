@@ -207,7 +207,7 @@ TEST_F(InterpreterTest, HostFunctionsSeeMemoryAndCanTrap) {
       store_, [](Caller& caller, uint32_t addr) -> Result<uint32_t> {
         // The block up to and including the call: local.get 0 (1) and the call (kCostCall).
         if (caller.instructions_used() != 1 + kCostCall) return Error("wrong instruction count");
-        uint8_t* p = caller.memory_span(addr, 1);
+        uint8_t* p = caller.memory_span_for_write(addr, 1);
         if (p == nullptr) return Error("host: address out of bounds");
         *p = 42;
         return addr + 1;

@@ -15,10 +15,6 @@ bool func_type_less(const FuncType& a, const FuncType& b) {
   return a.results < b.results;
 }
 
-uint64_t max_pages(const MemoryType& t) {
-  return std::min(t.limits.max.value_or(kMaxMemoryPages), kMaxMemoryPages);
-}
-
 // An import of limits |declared| accepts an extern whose current size is |size| and whose own
 // maximum is |max| (the spec's limits subtyping).
 bool limits_match(uint64_t size, const std::optional<uint64_t>& max, const Limits& declared) {
@@ -35,28 +31,41 @@ Error incompatible(const Import& im, const std::string& why) {
 
 }  // namespace
 
-MemoryInst::MemoryInst(const MemoryType& type) : type_(type) {
-  bytes_.resize(std::min(type.limits.min, kMaxMemoryPages) * kPageSize);
+Result<std::unique_ptr<MemoryInst>> MemoryInst::create(const MemoryType& type,
+                                                       uint64_t limit_pages,
+                                                       Reservation reservation) {
+  CHORUS_ASSIGN_OR_RETURN(LinearMemory memory,
+                          LinearMemory::create(type.limits.min, type.limits.max, type.limits.is64,
+                                               limit_pages, reservation));
+  return std::unique_ptr<MemoryInst>(new MemoryInst(type, std::move(memory)));
 }
 
 std::optional<uint64_t> MemoryInst::grow(uint64_t delta) {
-  uint64_t old = pages();
-  uint64_t max = max_pages(type_);
-  if (old > max || delta > max - old) return std::nullopt;
-  if (delta > 0) {
-    try {
-      bytes_.resize((old + delta) * kPageSize);
-    } catch (const std::bad_alloc&) {
-      return std::nullopt;  // the host is out of memory: growth fails as the spec allows
-    }
-  }
-  return old;
+  // A failed commit (the host is out of memory) fails the growth, as the spec allows.
+  int64_t old = memory_.grow(delta);
+  if (old < 0) return std::nullopt;
+  return static_cast<uint64_t>(old);
+}
+
+Status Caller::read(uint64_t addr, std::span<uint8_t> out) const {
+  if (!in_bounds(addr, out.size())) return Error(kTrapMemoryOutOfBounds);
+  if (!out.empty()) std::memcpy(out.data(), memory_->data() + addr, out.size());
+  return ok_status();
+}
+
+Status Caller::write(uint64_t addr, ByteView bytes) {
+  if (!in_bounds(addr, bytes.size())) return Error(kTrapMemoryOutOfBounds);
+  if (bytes.empty()) return ok_status();
+  memory_->mark_written(addr, bytes.size());
+  std::memcpy(memory_->data() + addr, bytes.data(), bytes.size());
+  return ok_status();
 }
 
 std::optional<uint64_t> TableInst::grow(uint64_t delta, uint64_t init) {
   uint64_t old = elems.size();
   uint64_t max = std::min(type.limits.max.value_or(kMaxTableSize), kMaxTableSize);
   if (old > max || delta > max - old) return std::nullopt;
+  if (delta > 0) before_write();
   elems.resize(old + delta, init);
   return old;
 }
@@ -110,8 +119,10 @@ TableInst* Store::add_table(const TableType& type, uint64_t init) {
   return tables_.back().get();
 }
 
-MemoryInst* Store::add_memory(const MemoryType& type) {
-  memories_.push_back(std::make_unique<MemoryInst>(type));
+Result<MemoryInst*> Store::add_memory(const MemoryType& type) {
+  CHORUS_ASSIGN_OR_RETURN(std::unique_ptr<MemoryInst> m,
+                          MemoryInst::create(type, memory_limit_pages_, memory_reservation_));
+  memories_.push_back(std::move(m));
   return memories_.back().get();
 }
 
@@ -238,11 +249,8 @@ Result<Instance*> Store::instantiate(std::shared_ptr<const Module> module,
   }
   for (const Table& t : m.tables) inst.tables.push_back(add_table(t.type));
   for (const Memory& mem : m.memories) {
-    if (mem.type.limits.min > kMaxMemoryPages) {
-      return Error("memory of " + std::to_string(mem.type.limits.min) +
-                   " pages exceeds the engine's limit");
-    }
-    inst.memories.push_back(add_memory(mem.type));
+    CHORUS_ASSIGN_OR_RETURN(MemoryInst * memory, add_memory(mem.type));
+    inst.memories.push_back(memory);
   }
   for (const Global& g : m.globals) {
     CHORUS_ASSIGN_OR_RETURN(uint64_t v, evaluate(m, inst, g.init));
@@ -276,6 +284,7 @@ Result<Instance*> Store::instantiate(std::shared_ptr<const Module> module,
       if (offset > t.elems.size() || refs.size() > t.elems.size() - offset) {
         return Error(kTrapTableOutOfBounds);
       }
+      t.before_write();
       std::copy(refs.begin(), refs.end(), t.elems.begin() + static_cast<ptrdiff_t>(offset));
     }
     if (seg.mode != SegmentMode::kPassive) inst.elements[i] = {};
@@ -290,7 +299,10 @@ Result<Instance*> Store::instantiate(std::shared_ptr<const Module> module,
     if (offset > mem.size() || bytes.size() > mem.size() - offset) {
       return Error(kTrapMemoryOutOfBounds);
     }
-    if (!bytes.empty()) std::memcpy(mem.data() + offset, bytes.data(), bytes.size());
+    if (!bytes.empty()) {
+      mem.mark_written(offset, bytes.size());
+      std::memcpy(mem.data() + offset, bytes.data(), bytes.size());
+    }
     inst.data[i] = {};
   }
   if (m.start) {

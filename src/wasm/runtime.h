@@ -20,6 +20,7 @@
 #include <vector>
 
 #include "base/result.h"
+#include "wasm/linear_memory.h"
 #include "wasm/module.h"
 
 namespace chorus::wasm {
@@ -54,23 +55,37 @@ struct Value {
   uint64_t as_u64() const { return bits; }
 };
 
-// A linear memory: a plain owned buffer with explicit bounds checks. Everything the interpreter
-// needs goes through data()/size()/grow(), so that src/wasm/linear_memory (reserved virtual
-// memory, guard pages, dirty pages) can replace the buffer in this one place.
+// A linear memory instance: a LinearMemory (linear_memory.h) in reserved virtual memory, with
+// 4 KiB dirty-page tracking, transactions and snapshots for orthogonal persistence. Whatever writes
+// to data() must call mark_written() first, so that the dirty set and an open transaction see it.
 class MemoryInst {
  public:
-  explicit MemoryInst(const MemoryType& type);
+  // Fails if the initial size exceeds the type's maximum or |limit_pages|, or the address space
+  // cannot be reserved.
+  static Result<std::unique_ptr<MemoryInst>> create(const MemoryType& type, uint64_t limit_pages,
+                                                    Reservation reservation);
 
-  uint8_t* data() { return bytes_.data(); }
-  uint64_t size() const { return bytes_.size(); }  // in bytes
-  uint64_t pages() const { return bytes_.size() / kPageSize; }
+  uint8_t* data() { return memory_.base(); }
+  uint64_t size() const { return memory_.size_bytes(); }  // in bytes
+  uint64_t pages() const { return memory_.size_pages(); }
+  // The most pages this memory can reach: the smaller of its declared maximum and the limit.
+  uint64_t max_pages() const { return memory_.max_pages(); }
   const MemoryType& type() const { return type_; }
   // The old size in pages, or nullopt if the memory cannot grow by |delta| pages.
   std::optional<uint64_t> grow(uint64_t delta);
+  // REQUIRES: [offset, offset + len) is within size(), checked by the caller.
+  void mark_written(uint64_t offset, uint64_t len) { memory_.mark_written(offset, len); }
+
+  // Dirty pages, transactions and snapshots.
+  LinearMemory& linear() { return memory_; }
+  const LinearMemory& linear() const { return memory_; }
 
  private:
+  MemoryInst(const MemoryType& type, LinearMemory memory)
+      : type_(type), memory_(std::move(memory)) {}
+
   MemoryType type_;
-  std::vector<uint8_t> bytes_;
+  LinearMemory memory_;
 };
 
 // The largest memory the engine allocates, whatever a module declares (4 GiB, the wasm32 limit).
@@ -83,6 +98,15 @@ struct TableInst {
   std::vector<uint64_t> elems;
   // The old size, or nullopt if the table cannot grow by |delta|.
   std::optional<uint64_t> grow(uint64_t delta, uint64_t init);
+
+  // Whatever changes |elems| calls this first: inside a transaction (instance_state.h) the first
+  // write of the transaction saves the old contents. Tables are small and rarely written, so a
+  // whole copy on the first write is cheaper than a log of every element write.
+  void before_write() {
+    if (in_transaction && !saved) saved = elems;
+  }
+  bool in_transaction = false;
+  std::optional<std::vector<uint64_t>> saved;
 };
 
 struct GlobalInst {
@@ -99,13 +123,25 @@ class Caller {
       : memory_(memory), instructions_used_(instructions_used) {}
   MemoryInst* memory() { return memory_; }
   uint64_t instructions_used() const { return instructions_used_; }
-  // |len| bytes at |addr|, or null when out of bounds: the host should trap.
-  uint8_t* memory_span(uint64_t addr, uint64_t len) {
-    if (!memory_ || addr > memory_->size() || len > memory_->size() - addr) return nullptr;
+  // |len| bytes at |addr| to read, or null when out of bounds: the host should trap.
+  const uint8_t* memory_span(uint64_t addr, uint64_t len) const {
+    if (!in_bounds(addr, len)) return nullptr;
     return memory_->data() + addr;
   }
+  // The same to write: the pages are marked written, so only use it to write.
+  uint8_t* memory_span_for_write(uint64_t addr, uint64_t len) {
+    if (!in_bounds(addr, len)) return nullptr;
+    memory_->mark_written(addr, len);
+    return memory_->data() + addr;
+  }
+  // Copies for hosts that prefer errors to pointers ("out of bounds memory access").
+  Status read(uint64_t addr, std::span<uint8_t> out) const;
+  Status write(uint64_t addr, ByteView bytes);
 
  private:
+  bool in_bounds(uint64_t addr, uint64_t len) const {
+    return memory_ && addr <= memory_->size() && len <= memory_->size() - addr;
+  }
   MemoryInst* memory_;
   uint64_t instructions_used_;
 };
@@ -163,7 +199,14 @@ class Store {
 
   FuncInst* add_host_function(FuncType type, HostFunction fn);
   TableInst* add_table(const TableType& type, uint64_t init = 0);
-  MemoryInst* add_memory(const MemoryType& type);
+  // Fails as MemoryInst::create does, with the store's memory limit and reservation.
+  Result<MemoryInst*> add_memory(const MemoryType& type);
+  // How memories created from now on are capped and reserved. Defaults: kMaxMemoryPages,
+  // Reservation::kGuarded.
+  void set_memory_limits(uint64_t limit_pages, Reservation reservation) {
+    memory_limit_pages_ = limit_pages;
+    memory_reservation_ = reservation;
+  }
   GlobalInst* add_global(const GlobalType& type, uint64_t value);
 
   // Instantiates a validated module: link errors ("unknown import", "incompatible import type"),
@@ -184,6 +227,8 @@ class Store {
   std::vector<std::unique_ptr<MemoryInst>> memories_;
   std::vector<std::unique_ptr<GlobalInst>> globals_;
   std::vector<std::unique_ptr<Instance>> instances_;
+  uint64_t memory_limit_pages_ = kMaxMemoryPages;
+  Reservation memory_reservation_ = Reservation::kGuarded;
 };
 
 // Translates a validated module and prepares the code for |executor| (and executors of its kind).
