@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "base/bytes.h"
+#include "base/file.h"
 #include "wasm/interpreter.h"
 #include "wasm/runtime.h"
 #include "wasm/spectest.h"
@@ -76,15 +77,14 @@ int validate(const std::vector<std::string>& files) {
   if (files.empty()) return usage();
   int rc = 0;
   for (const std::string& f : files) {
-    std::ifstream in(f, std::ios::binary);
-    if (!in) {
-      std::cerr << f << ": cannot read\n";
+    auto bytes = chorus::read_file(f);
+    if (!bytes.ok()) {
+      std::cerr << bytes.error().message() << "\n";
       rc = 1;
       continue;
     }
-    chorus::Bytes bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
     auto start = std::chrono::steady_clock::now();
-    auto m = chorus::wasm::decode_and_validate(bytes);
+    auto m = chorus::wasm::decode_and_validate(*bytes);
     double ms =
         std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
     if (m.ok()) {
@@ -180,13 +180,13 @@ int run(const std::vector<std::string>& args) {
     }
   }
   if (file.empty() || name.empty()) return usage();
-  std::ifstream in(file, std::ios::binary);
-  if (!in) {
-    std::cerr << file << ": cannot read\n";
+  auto bytes = chorus::read_file(file);
+  if (!bytes.ok()) {
+    std::cerr << bytes.error().message() << "\n";
     return 2;
   }
-  chorus::Bytes bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  auto m = chorus::wasm::decode_and_validate(bytes);
+  auto load_start = std::chrono::steady_clock::now();
+  auto m = chorus::wasm::decode_and_validate(*bytes);
   if (!m.ok()) {
     std::cerr << file << ": " << m.error().message() << "\n";
     return 2;
@@ -203,6 +203,9 @@ int run(const std::vector<std::string>& args) {
     std::cerr << file << ": " << inst.error().message() << "\n";
     return 1;
   }
+  double load_ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() -
+                                                             load_start)
+                       .count();
   auto x = (*inst)->find_export(name);
   if (!x || x->kind != chorus::wasm::ExternKind::kFunc) {
     std::cerr << file << ": no exported function " << name << "\n";
@@ -233,7 +236,8 @@ int run(const std::vector<std::string>& args) {
     return 1;
   }
   for (const auto& v : *r) std::cout << format_value(v) << "\n";
-  std::cerr << "instructions: " << interpreter.instructions_used() << ", " << ms << " ms\n";
+  std::cerr << "instructions: " << interpreter.instructions_used() << ", " << ms
+            << " ms (load: decode, validate, compile, instantiate: " << load_ms << " ms)\n";
   return 0;
 }
 

@@ -148,7 +148,7 @@ void Interpreter::prepare(CompiledModule& code) {
   static const bool kHandlersReady = (run(nullptr), g_handlers != nullptr);
   (void)kHandlersReady;
   for (CompiledFunction& f : code.functions) {
-    std::vector<uint64_t>& c = f.code;
+    std::span<uint64_t> c = f.code;
     for (size_t i = 0; i < c.size();) {
       uint64_t o = c[i];
       uint64_t n = kImmediates[o];

@@ -1,5 +1,7 @@
 #include "wasm/spectest.h"
 
+#include "base/file.h"
+
 #include <algorithm>
 #include <filesystem>
 #include <fstream>
@@ -128,9 +130,7 @@ std::string feature_of(const Error& e) {
 }
 
 Result<Bytes> read_file(const fs::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  if (!in) return Error("cannot read " + p.string());
-  return Bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  return chorus::read_file(p.string());
 }
 
 // A module as the commands see it: an instance, or why there is none.

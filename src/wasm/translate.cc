@@ -1,5 +1,8 @@
 #include "wasm/translate.h"
 
+#include <sys/mman.h>
+
+#include <algorithm>
 #include <limits>
 #include <optional>
 
@@ -24,14 +27,32 @@ static_assert(op(Op::kI32GeUBrIf) - op(Op::kI32EqBrIf) == op(Op::kI32GeU) - op(O
 
 // Walks one validated body. Validation already checked everything, so a read error here means the
 // module was not validated; it is reported rather than assumed away.
+// Buffers that translating one function needs, kept across the functions of a module so that
+// their capacity is allocated once rather than grown anew for every function.
+struct TranslatorScratch {
+  std::vector<uint64_t> code;
+  std::vector<uint32_t> map;
+  std::vector<std::pair<size_t, uint32_t>> fixups;
+  std::vector<uint32_t> local_slot;
+};
+
 class Translator {
  public:
-  Translator(const Module& m, const Function& f)
+  Translator(const Module& m, const Function& f, TranslatorScratch& scratch, CodeArena& arena)
       : m_(m),
         f_(f),
         type_(m.types[f.type_index]),
         in_(m.view(f.body), f.body.offset),
-        map_(f.body.size + 1, kNoTarget) {}
+        arena_(arena),
+        code_(scratch.code),
+        map_(scratch.map),
+        fixups_(scratch.fixups),
+        local_slot_(scratch.local_slot) {
+    code_.clear();
+    map_.assign(f.body.size + 1, kNoTarget);
+    fixups_.clear();
+    local_slot_.clear();
+  }
 
   Result<CompiledFunction> run() {
     for (ValType t : type_.params) CHORUS_RETURN_IF_ERROR(add_local(t));
@@ -54,7 +75,8 @@ class Translator {
       code_[at] =
           static_cast<uint64_t>(static_cast<int64_t>(map_[target]) - static_cast<int64_t>(at));
     }
-    out_.code = std::move(code_);
+    out_.code = arena_.allocate(code_.size());
+    std::copy(code_.begin(), code_.end(), out_.code.begin());
     return std::move(out_);
   }
 
@@ -136,10 +158,11 @@ class Translator {
   const FuncType& type_;
   Reader in_;
   CompiledFunction out_;
-  std::vector<uint64_t> code_;
-  std::vector<uint32_t> map_;  // body offset -> code index, for instruction starts
-  std::vector<std::pair<size_t, uint32_t>> fixups_;
-  std::vector<uint32_t> local_slot_;
+  CodeArena& arena_;
+  std::vector<uint64_t>& code_;
+  std::vector<uint32_t>& map_;  // body offset -> code index, for instruction starts
+  std::vector<std::pair<size_t, uint32_t>>& fixups_;
+  std::vector<uint32_t>& local_slot_;
   uint32_t local_slots_ = 0;
   size_t side_ = 0;
   size_t note_ = 0;
@@ -539,6 +562,61 @@ const char* to_string(Op o) {
   return i < std::size(kNames) ? kNames[i] : "?";
 }
 
+CodeArena::CodeArena(CodeArena&& other) noexcept
+    : chunks_(std::move(other.chunks_)), used_(other.used_), expected_(other.expected_) {
+  other.chunks_.clear();
+}
+
+CodeArena& CodeArena::operator=(CodeArena&& other) noexcept {
+  if (this != &other) {
+    release();
+    chunks_ = std::move(other.chunks_);
+    used_ = other.used_;
+    expected_ = other.expected_;
+    other.chunks_.clear();
+  }
+  return *this;
+}
+
+CodeArena::~CodeArena() { release(); }
+
+void CodeArena::release() {
+  for (const Chunk& c : chunks_) {
+    if (c.mapped) {
+      munmap(c.base, c.words * sizeof(uint64_t));
+    } else {
+      delete[] c.base;
+    }
+  }
+  chunks_.clear();
+}
+
+std::span<uint64_t> CodeArena::allocate(size_t words) {
+  // Chunks of the expected remaining size, between one 4 KiB page and 2 MiB; below 64 KiB the
+  // heap serves them (most modules are small, and mappings are a limited resource).
+  constexpr size_t kMinChunkWords = 4096 / sizeof(uint64_t);
+  constexpr size_t kMaxChunkWords = (size_t{2} << 20) / sizeof(uint64_t);
+  constexpr size_t kMapWords = (size_t{64} << 10) / sizeof(uint64_t);
+  if (chunks_.empty() || words > chunks_.back().words - used_) {
+    size_t want = std::clamp<uint64_t>(expected_, kMinChunkWords, kMaxChunkWords);
+    size_t n = std::max(words, want);
+    Chunk c{nullptr, n, false};
+    if (n >= kMapWords) {
+      n = (n + kMinChunkWords - 1) / kMinChunkWords * kMinChunkWords;
+      void* p = mmap(nullptr, n * sizeof(uint64_t), PROT_READ | PROT_WRITE,
+                     MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, -1, 0);
+      if (p != MAP_FAILED) c = Chunk{static_cast<uint64_t*>(p), n, true};
+    }
+    if (c.base == nullptr) c = Chunk{new uint64_t[n](), n, false};
+    chunks_.push_back(c);
+    used_ = 0;
+  }
+  std::span<uint64_t> out(chunks_.back().base + used_, words);
+  used_ += words;
+  expected_ -= std::min<uint64_t>(expected_, words);
+  return out;
+}
+
 Result<CompiledModule> translate(const Module& module) {
   for (const Global& g : module.globals) {
     if (g.type.type == ValType::kV128) return Error(kSimdNotImplemented);
@@ -550,8 +628,13 @@ Result<CompiledModule> translate(const Module& module) {
   }
   CompiledModule out;
   out.functions.reserve(module.functions.size());
+  // Code is about one word per body byte; a good guess lets the arena map it in few chunks.
+  uint64_t body_bytes = 0;
+  for (const Function& f : module.functions) body_bytes += f.body.size;
+  out.arena.expect(body_bytes + body_bytes / 4);
+  TranslatorScratch scratch;
   for (const Function& f : module.functions) {
-    CHORUS_ASSIGN_OR_RETURN(CompiledFunction cf, Translator(module, f).run());
+    CHORUS_ASSIGN_OR_RETURN(CompiledFunction cf, Translator(module, f, scratch, out.arena).run());
     out.functions.push_back(std::move(cf));
   }
   return out;
