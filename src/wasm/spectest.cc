@@ -129,8 +129,11 @@ std::string feature_of(const Error& e) {
   return m.substr(a + 10, b - a - 10);
 }
 
+// Errors start with "cannot read", which tells them apart from malformed modules.
 Result<Bytes> read_file(const fs::path& p) {
-  return chorus::read_file(p.string());
+  Result<Bytes> r = chorus::read_file(p.string());
+  if (!r.ok()) return Error("cannot read " + r.error().message());
+  return r;
 }
 
 // A module as the commands see it: an instance, or why there is none.
