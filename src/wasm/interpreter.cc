@@ -209,7 +209,7 @@ Result<std::vector<Value>> Interpreter::invoke(FuncInst& func, std::span<const V
   }
   used_ = 0;
   running_ = true;
-  Trap t = func.is_host() ? call_host(func, sp, nullptr) : run(&func);
+  Trap t = func.is_host() ? call_host(func, sp, nullptr) : run(&func);  // results from stack_[0]
   running_ = false;
   if (t == Trap::kHost) return Error(host_error_);
   if (t != Trap::kNone) return Error(message(t));
@@ -219,7 +219,7 @@ Result<std::vector<Value>> Interpreter::invoke(FuncInst& func, std::span<const V
   return out;
 }
 
-Interpreter::Trap Interpreter::call_host(const FuncInst& f, uint64_t*& sp, Instance* caller) {
+Interpreter::Trap Interpreter::call_host(const FuncInst& f, uint64_t* sp, Instance* caller) {
   size_t np = f.type.params.size(), nr = f.type.results.size();
   uint64_t* args = sp - np;
   if (args + nr > stack_limit()) return Trap::kStackExhausted;
@@ -235,7 +235,6 @@ Interpreter::Trap Interpreter::call_host(const FuncInst& f, uint64_t*& sp, Insta
     bool narrow = t == ValType::kI32 || t == ValType::kF32;
     args[i] = narrow ? static_cast<uint32_t>(host_results_[i]) : host_results_[i];
   }
-  sp = args + nr;
   return Trap::kNone;
 }
 
@@ -521,6 +520,7 @@ dispatch:
         trap = t;
         goto trapped;
       }
+      sp = sp - callee->type.params.size() + callee->type.results.size();
       REFRESH_MEMORY();
       NEXT();
     }

@@ -40,7 +40,10 @@ class Interpreter final : public Executor {
   // Runs |entry|, a function defined in a module, whose arguments are in the first slots of the
   // stack; leaves its results there.
   Trap run(const FuncInst* entry);
-  Trap call_host(const FuncInst& f, uint64_t*& sp, Instance* caller);
+  // Calls host function |f| on the arguments at the top of the stack (|sp| is one past them) and
+  // leaves its results where the arguments began. Takes |sp| by value: were its address taken,
+  // the compiler would keep the interpreter's stack pointer in memory instead of a register.
+  Trap call_host(const FuncInst& f, uint64_t* sp, Instance* caller);
   static const char* message(Trap t);
   void ensure_stacks();
   // One past the last slot an execution may use.
