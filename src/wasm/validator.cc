@@ -151,11 +151,35 @@ struct CtrlFrame {
   Types label_types() const { return op == 0x03 ? params : results; }
 };
 
+// The validator's operand stack: a vector whose growth is out of line, so that a push inlines to a
+// compare, a store and an increment (std::vector's push_back drags its reallocation into every
+// caller, and the validator pushes once per instruction).
+class SlotStack {
+ public:
+  size_t size() const { return size_; }
+  Slot back() const { return buf_[size_ - 1]; }
+  Slot& back() { return buf_[size_ - 1]; }
+  Slot operator[](size_t i) const { return buf_[i]; }
+  void push_back(Slot s) {
+    if (size_ == buf_.size()) [[unlikely]] grow();
+    buf_[size_++] = s;
+  }
+  void pop_back() { --size_; }
+  void clear() { size_ = 0; }
+  // REQUIRES: n <= size().
+  void shrink_to(size_t n) { size_ = n; }
+
+ private:
+  [[gnu::noinline]] void grow() { buf_.resize(buf_.size() * 2 + 256); }
+  std::vector<Slot> buf_;
+  size_t size_ = 0;
+};
+
 // Buffers reused from one function to the next, so that validating a module with many small
 // functions does not allocate per function.
 struct Scratch {
   std::vector<ValType> locals;
-  std::vector<uint8_t> vals;
+  SlotStack vals;
   std::vector<CtrlFrame> ctrls;
   std::vector<uint32_t> labels;
   std::vector<uint64_t> label_seen;
@@ -197,7 +221,7 @@ class FunctionValidator {
     for (ValType t : ts) n += slots_of(static_cast<Slot>(t));
     return n;
   }
-  void push(Slot s) {
+  [[gnu::always_inline]] void push(Slot s) {
     vals_.push_back(s);
     slots_ += slots_of(s);
     if (vals_.size() > max_height_) max_height_ = static_cast<uint32_t>(vals_.size());
@@ -252,7 +276,7 @@ class FunctionValidator {
     return kOk;
   }
   void set_unreachable() {
-    vals_.resize(ctrls_.back().height);
+    vals_.shrink_to(ctrls_.back().height);
     slots_ = ctrls_.back().slot_height;
     ctrls_.back().unreachable = true;
   }
@@ -322,12 +346,31 @@ class FunctionValidator {
   }
   ValType mem_index_type(uint32_t mi) const { return c_.memories[mi].limits.is64 ? kI64 : kI32; }
 
+  // The common case of unop/binop: the operands are on top, in reachable code. Numeric operands
+  // and results are never v128 here, so the slot count moves with the value count.
+  bool on_top(ValType t, size_t n) const {
+    if (vals_.size() < ctrls_.back().height + n) return false;
+    for (size_t i = 1; i <= n; ++i) {
+      if (vals_[vals_.size() - i] != static_cast<Slot>(t)) return false;
+    }
+    return true;
+  }
   Check unop(ValType in, ValType out) {
+    if (in != ValType::kV128 && out != ValType::kV128 && on_top(in, 1)) {
+      vals_.back() = static_cast<Slot>(out);
+      return kOk;
+    }
     CHORUS_RETURN_IF_ERROR(pop(in));
     push(out);
     return kOk;
   }
   Check binop(ValType in, ValType out) {
+    if (in != ValType::kV128 && out != ValType::kV128 && on_top(in, 2)) {
+      vals_.pop_back();
+      vals_.back() = static_cast<Slot>(out);
+      slots_ -= 1;
+      return kOk;
+    }
     CHORUS_RETURN_IF_ERROR(pop(in));
     CHORUS_RETURN_IF_ERROR(pop(in));
     push(out);
@@ -358,7 +401,7 @@ class FunctionValidator {
   Reader in_;
   size_t op_offset_ = 0;
   std::vector<ValType>& locals_;
-  std::vector<Slot>& vals_;
+  SlotStack& vals_;
   std::vector<Ctrl>& ctrls_;
   std::vector<uint32_t>& labels_;      // br_table's labels
   std::vector<uint64_t>& label_seen_;  // br_table: generation_ when a label depth was last checked
