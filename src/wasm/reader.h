@@ -38,13 +38,24 @@ class Reader {
     CHORUS_ASSIGN_OR_RETURN(uint64_t v, unsigned_leb(32));
     return static_cast<uint32_t>(v);
   }
-  Result<uint64_t> u64() { return unsigned_leb(64); }
+  Result<uint64_t> u64() {
+    if (pos_ < data_.size() && data_[pos_] < 0x80) return data_[pos_++];
+    return unsigned_leb(64);
+  }
+  // Signed: a single byte below 0x80 is the value, sign-extended from bit 6.
   Result<int32_t> s32() {
+    if (pos_ < data_.size() && data_[pos_] < 0x80) return sign_extend_byte(data_[pos_++]);
     CHORUS_ASSIGN_OR_RETURN(int64_t v, signed_leb(32));
     return static_cast<int32_t>(v);
   }
-  Result<int64_t> s33() { return signed_leb(33); }
-  Result<int64_t> s64() { return signed_leb(64); }
+  Result<int64_t> s33() {
+    if (pos_ < data_.size() && data_[pos_] < 0x80) return sign_extend_byte(data_[pos_++]);
+    return signed_leb(33);
+  }
+  Result<int64_t> s64() {
+    if (pos_ < data_.size() && data_[pos_] < 0x80) return sign_extend_byte(data_[pos_++]);
+    return signed_leb(64);
+  }
 
   // A vector length, refused before anything is allocated when it exceeds |limit| or could not
   // fit in what is left (every element takes at least |min_element_size| bytes).
@@ -68,6 +79,7 @@ class Reader {
   Result<std::string> name();
 
  private:
+  static int32_t sign_extend_byte(uint8_t b) { return (b & 0x40) ? int32_t{b} - 0x80 : int32_t{b}; }
   Error eof() const { return malformed_error("unexpected end", offset()); }
   Result<uint64_t> unsigned_leb(int bits);
   Result<int64_t> signed_leb(int bits);
