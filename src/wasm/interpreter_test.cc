@@ -446,6 +446,25 @@ TEST_F(SimdTest, DivisionAndSqrtCostMore) {
   EXPECT_EQ(div, add - kCostDefault + kCostDivision);
 }
 
+TEST_F(SimdTest, HostFunctionsTakeV128AsTwoWords) {
+  FuncInst* f = store_.add_host_function(
+      FuncType{{ValType::kV128, ValType::kI32}, {ValType::kI32, ValType::kV128}},
+      [](Caller&, std::span<const uint64_t> args, std::span<uint64_t> results) -> Status {
+        if (args.size() != 3 || results.size() != 3) return Error("wrong word counts");
+        results[0] = args[2] | 0xFFFFFFFF00000000;  // an i32 result is narrowed
+        results[1] = args[1];
+        results[2] = args[0];
+        return ok_status();
+      });
+  auto r = interpreter_.invoke(*f, std::vector<Value>{Value::v128(1, 2), Value::i32(7)});
+  ASSERT_TRUE(r.ok()) << r.error().message();
+  ASSERT_EQ(r->size(), 2u);
+  EXPECT_EQ((*r)[0].bits, 7u);
+  EXPECT_EQ((*r)[1].type, ValType::kV128);
+  EXPECT_EQ((*r)[1].bits, 2u);
+  EXPECT_EQ((*r)[1].hi, 1u);
+}
+
 TEST_F(SimdTest, MemoryAccessesAreBoundsChecked) {
   // (func (param i32 v128) (result v128)
   //   (v128.store32_lane offset=4 2 (local.get 0) (local.get 1)) (v128.load (local.get 0)))

@@ -114,7 +114,8 @@ class Caller {
   uint64_t instructions_used_;
 };
 
-// Arguments and results are 64-bit words in the representation described at the top.
+// Arguments and results are 64-bit words in the representation described at the top (a v128 is
+// two words, low bytes first).
 using HostFunction = std::function<Status(Caller& caller, std::span<const uint64_t> args,
                                           std::span<uint64_t> results)>;
 
