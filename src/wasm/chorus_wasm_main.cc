@@ -4,9 +4,13 @@
 //   chorus-wasm run [--limit N] MODULE.wasm --invoke NAME [ARGS...]
 //                                              instantiates a module without imports, calls an
 //                                              exported function and prints its results
+// A v128 argument or result is written 0x followed by exactly 32 hex digits: the vector as one
+// 128-bit little-endian number, so the last two digits are byte 0 (lane 0 of i8x16) — the same
+// as `v128.const i64x2 LO HI` with HI's digits first.
 #include <charconv>
 #include <chrono>
 #include <cmath>
+#include <cstdio>
 #include <cstring>
 #include <fstream>
 #include <memory>
@@ -28,7 +32,8 @@ namespace {
 int usage() {
   std::cerr << "usage: chorus-wasm spectest [--verbose] PATH...\n"
                "       chorus-wasm validate MODULE.wasm...\n"
-               "       chorus-wasm run [--limit N] MODULE.wasm --invoke NAME [ARGS...]\n";
+               "       chorus-wasm run [--limit N] MODULE.wasm --invoke NAME [ARGS...]\n"
+               "         (a v128 is 0x and 32 hex digits, byte 15 first)\n";
   return 2;
 }
 
@@ -130,6 +135,21 @@ std::optional<chorus::wasm::Value> parse_arg(const std::string& s, chorus::wasm:
       if (end == b || *end != '\0') return std::nullopt;
       return Value::f64(d);
     }
+    case ValType::kV128: {
+      if (s.size() != 34 || s[0] != '0' || (s[1] != 'x' && s[1] != 'X')) return std::nullopt;
+      uint64_t w[2] = {0, 0};
+      for (size_t k = 0; k < 32; ++k) {
+        char c = s[2 + k];
+        int d = c >= '0' && c <= '9'   ? c - '0'
+                : c >= 'a' && c <= 'f' ? c - 'a' + 10
+                : c >= 'A' && c <= 'F' ? c - 'A' + 10
+                                       : -1;
+        if (d < 0) return std::nullopt;
+        uint64_t& word = k < 16 ? w[1] : w[0];
+        word = (word << 4) | static_cast<uint64_t>(d);
+      }
+      return Value::v128(w[0], w[1]);
+    }
     default:
       return std::nullopt;
   }
@@ -156,6 +176,10 @@ std::string format_value(const chorus::wasm::Value& v) {
       auto r = std::to_chars(buf, buf + sizeof(buf), d);
       return std::string(buf, r.ptr);
     }
+    case ValType::kV128:
+      std::snprintf(buf, sizeof(buf), "0x%016llx%016llx", static_cast<unsigned long long>(v.hi),
+                    static_cast<unsigned long long>(v.bits));
+      return buf;
     default:
       return v.bits == 0 ? "null" : "ref";
   }

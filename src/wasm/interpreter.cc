@@ -6,6 +6,8 @@
 #include <cstring>
 #include <type_traits>
 
+#include "wasm/interpreter_simd.h"
+
 namespace chorus::wasm {
 
 static_assert(std::endian::native == std::endian::little,
@@ -118,6 +120,12 @@ MemoryInst* memory_of(Instance* inst) {
   return inst->memories.empty() ? nullptr : inst->memories[0];
 }
 
+size_t slot_count(const std::vector<ValType>& types) {
+  size_t n = 0;
+  for (ValType t : types) n += slots_of(t);
+  return n;
+}
+
 }  // namespace
 
 Interpreter::Interpreter(const ExecutionLimits& limits) : limits_(limits) {}
@@ -194,10 +202,9 @@ Result<std::vector<Value>> Interpreter::invoke(FuncInst& func, std::span<const V
       return Error(std::string("argument ") + std::to_string(i) + " is " +
                    to_string(args[i].type) + ", expected " + to_string(type.params[i]));
     }
-    if (type.params[i] == ValType::kV128) return Error(kSimdNotImplemented);
   }
   ensure_stacks();
-  size_t slots = std::max(type.params.size(), type.results.size());
+  size_t slots = std::max(slot_count(type.params), slot_count(type.results));
   if (slots > static_cast<size_t>(stack_limit() - stack_.get())) {
     used_ = 0;
     return Error(kTrapCallStackExhausted);
@@ -206,6 +213,7 @@ Result<std::vector<Value>> Interpreter::invoke(FuncInst& func, std::span<const V
   for (const Value& v : args) {
     bool narrow = v.type == ValType::kI32 || v.type == ValType::kF32;
     *sp++ = narrow ? static_cast<uint32_t>(v.bits) : v.bits;
+    if (v.type == ValType::kV128) *sp++ = v.hi;
   }
   used_ = 0;
   running_ = true;
@@ -215,12 +223,21 @@ Result<std::vector<Value>> Interpreter::invoke(FuncInst& func, std::span<const V
   if (t != Trap::kNone) return Error(message(t));
   std::vector<Value> out;
   out.reserve(type.results.size());
-  for (size_t i = 0; i < type.results.size(); ++i) out.push_back({type.results[i], stack_[i]});
+  const uint64_t* r = stack_.get();
+  for (ValType rt : type.results) {
+    if (rt == ValType::kV128) {
+      out.push_back(Value::v128(r[0], r[1]));
+      r += 2;
+    } else {
+      out.push_back({rt, *r++});
+    }
+  }
   return out;
 }
 
 Interpreter::Trap Interpreter::call_host(const FuncInst& f, uint64_t* sp, Instance* caller) {
-  size_t np = f.type.params.size(), nr = f.type.results.size();
+  // In slots: a v128 parameter or result is two words for the host function too.
+  size_t np = slot_count(f.type.params), nr = slot_count(f.type.results);
   uint64_t* args = sp - np;
   if (args + nr > stack_limit()) return Trap::kStackExhausted;
   host_results_.assign(nr, 0);
@@ -230,10 +247,15 @@ Interpreter::Trap Interpreter::call_host(const FuncInst& f, uint64_t* sp, Instan
     host_error_ = s.error().message();
     return Trap::kHost;
   }
-  for (size_t i = 0; i < nr; ++i) {
-    ValType t = f.type.results[i];
+  size_t i = 0;
+  for (ValType t : f.type.results) {
     bool narrow = t == ValType::kI32 || t == ValType::kF32;
     args[i] = narrow ? static_cast<uint32_t>(host_results_[i]) : host_results_[i];
+    if (t == ValType::kV128) {
+      args[i + 1] = host_results_[i + 1];
+      ++i;
+    }
+    ++i;
   }
   return Trap::kNone;
 }
@@ -415,7 +437,7 @@ Interpreter::Trap Interpreter::run(const FuncInst* entry) {
   uint64_t mem_size = 0;
   const uint64_t* pc = nullptr;
   uint64_t* fp = nullptr;
-  uint64_t* sp = stack_.get() + entry->type.params.size();
+  uint64_t* sp = stack_.get() + slot_count(entry->type.params);
   const FuncInst* callee = entry;
   const CompiledFunction* funcs = nullptr;  // of the current instance's module
 
@@ -520,7 +542,7 @@ dispatch:
         trap = t;
         goto trapped;
       }
-      sp = sp - callee->type.params.size() + callee->type.results.size();
+      sp = sp - slot_count(callee->type.params) + slot_count(callee->type.results);
       REFRESH_MEMORY();
       NEXT();
     }
@@ -936,6 +958,8 @@ dispatch:
   TRUNC_SAT(I64TruncSatF32U, uint64_t, float, f32)
   TRUNC_SAT(I64TruncSatF64S, int64_t, double, f64)
   TRUNC_SAT(I64TruncSatF64U, uint64_t, double, f64)
+
+#include "wasm/interpreter_simd.inc"
 
 #if !CHORUS_WASM_THREADED
     case Op::kCount:

@@ -270,17 +270,6 @@ TEST_F(InterpreterTest, TranslationFusesButKeepsSemantics) {
   EXPECT_EQ(call_i32({Value::i32(0)}), 2u);
 }
 
-TEST_F(InterpreterTest, SimdModulesAreRefusedByName) {
-  // (func (result i32) (i32x4.extract_lane 0 (v128.const i32x4 7 0 0 0)))
-  Bytes body{0xFD, 0x0C, 7, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xFD, 0x1B, 0x00, 0x0B};
-  auto m = decode_and_validate(function_module({}, {kI32}, no_locals(), body));
-  ASSERT_TRUE(m.ok()) << m.error().message();
-  auto inst = store_.instantiate(std::make_shared<const Module>(std::move(m).value()), no_imports,
-                                 interpreter_);
-  ASSERT_FALSE(inst.ok());
-  EXPECT_EQ(inst.error().message(), kSimdNotImplemented);
-}
-
 TEST_F(InterpreterTest, CompiledCodeIsSharedBetweenInstances) {
   auto m = decode_and_validate(function_module({kI32}, {kI32}, no_locals(), kFib));
   ASSERT_TRUE(m.ok());
@@ -294,6 +283,203 @@ TEST_F(InterpreterTest, CompiledCodeIsSharedBetweenInstances) {
   auto r = interpreter_.invoke(*(*b)->funcs[0], std::vector<Value>{Value::i32(15)});
   ASSERT_TRUE(r.ok()) << r.error().message();
   EXPECT_EQ((*r)[0].as_u32(), 610u);
+}
+
+// SIMD. A 0xFD instruction: the prefix and its LEB128 sub-opcode.
+Bytes simd_op(uint32_t sub) { return cat({Bytes{0xFD}, uleb128(sub)}); }
+
+// v128 lanes of 32 or 64 bits, lane 0 first.
+Value v128_of32(uint32_t a, uint32_t b, uint32_t c, uint32_t d) {
+  return Value::v128(a | uint64_t{b} << 32, c | uint64_t{d} << 32);
+}
+uint32_t lane32(const Value& v, int i) {
+  return static_cast<uint32_t>((i < 2 ? v.bits : v.hi) >> (32 * (i % 2)));
+}
+uint32_t f32_bits(float f) { return Value::f32(f).as_u32(); }
+uint64_t f64_bits(double d) { return Value::f64(d).bits; }
+
+constexpr uint32_t kCanonicalNan32 = 0x7FC00000;
+constexpr uint64_t kCanonicalNan64 = 0x7FF8000000000000;
+
+class SimdTest : public InterpreterTest {
+ protected:
+  // (func (param v128 v128) (result v128) (OP (local.get 0) (local.get 1))), or with one operand.
+  Value apply(uint32_t sub, const Value& a, const Value& b = Value::v128(0, 0), bool unary = false) {
+    Bytes body = unary ? cat({Bytes{0x20, 0x00}, simd_op(sub), Bytes{0x0B}})
+                       : cat({Bytes{0x20, 0x00, 0x20, 0x01}, simd_op(sub), Bytes{0x0B}});
+    load(function_module({kV128, kV128}, {kV128}, no_locals(), body));
+    auto r = call({a, b});
+    EXPECT_TRUE(r.ok()) << r.error().message();
+    if (!r.ok() || r->size() != 1) return Value::v128(0xDEAD, 0xBEEF);
+    EXPECT_EQ((*r)[0].type, ValType::kV128);
+    return (*r)[0];
+  }
+  Value apply1(uint32_t sub, const Value& a) { return apply(sub, a, Value::v128(0, 0), true); }
+};
+
+TEST_F(SimdTest, ExtractLaneOfAConstant) {
+  // (func (result i32) (i32x4.extract_lane 2 (v128.const i32x4 7 8 9 10)))
+  Bytes body = cat({simd_op(0x0C), Bytes{7, 0, 0, 0, 8, 0, 0, 0, 9, 0, 0, 0, 10, 0, 0, 0},
+                    simd_op(0x1B), Bytes{0x02, 0x0B}});
+  load(function_module({}, {kI32}, no_locals(), body));
+  EXPECT_EQ(call_i32({}), 9u);
+}
+
+TEST_F(SimdTest, V128ParamsAndResultsKeepTheirSlots) {
+  // (func (param i32 v128 i64) (result v128 i64 i32) (local v128)
+  //   (local.set 3 (local.get 1)) (local.get 3) (local.get 2) (local.get 0))
+  Bytes body{0x20, 0x01, 0x21, 0x03, 0x20, 0x03, 0x20, 0x02, 0x20, 0x00, 0x0B};
+  load(function_module({kI32, kV128, kI64}, {kV128, kI64, kI32}, Bytes{0x01, 0x01, kV128}, body));
+  Value v = Value::v128(0x0706050403020100, 0x0F0E0D0C0B0A0908);
+  auto r = call({Value::i32(5), v, Value::i64(0x1122334455667788)});
+  ASSERT_TRUE(r.ok()) << r.error().message();
+  ASSERT_EQ(r->size(), 3u);
+  EXPECT_EQ((*r)[0].type, ValType::kV128);
+  EXPECT_EQ((*r)[0].bits, v.bits);
+  EXPECT_EQ((*r)[0].hi, v.hi);
+  EXPECT_EQ((*r)[1].bits, 0x1122334455667788u);
+  EXPECT_EQ((*r)[2].bits, 5u);
+}
+
+TEST_F(SimdTest, V128GlobalsHoldSixteenBytes) {
+  // (global (mut v128) (v128.const i64x2 1 2))
+  // (func (param i64) (result v128) (global.get 0) (global.set 0 (i64x2.splat (local.get 0))))
+  Bytes init = cat({simd_op(0x0C), Bytes{1, 0, 0, 0, 0, 0, 0, 0, 2, 0, 0, 0, 0, 0, 0, 0}});
+  Bytes globals = section(6, cat({Bytes{0x01, kV128, 0x01}, init, Bytes{0x0B}}));
+  Bytes body = cat({Bytes{0x23, 0x00, 0x20, 0x00}, simd_op(0x12), Bytes{0x24, 0x00, 0x0B}});
+  load(function_module({kI64}, {kV128}, no_locals(), body, {globals}));
+  auto r = call({Value::i64(0xABCDEF)});
+  ASSERT_TRUE(r.ok()) << r.error().message();
+  EXPECT_EQ((*r)[0].bits, 1u);
+  EXPECT_EQ((*r)[0].hi, 2u);
+  EXPECT_EQ(inst_->globals[0]->value, 0xABCDEFu);
+  EXPECT_EQ(inst_->globals[0]->value_hi, 0xABCDEFu);
+}
+
+TEST_F(SimdTest, IntegerLanesWrapAndSaturate) {
+  // i16x8.mul wraps; i8x16.add_sat_s saturates; i32x4.dot_i16x8_s wraps its one overflow.
+  Value big = Value::v128(0xFFFF'8000'7FFF'FFFF, 0);
+  Value mul = apply(0x95, big, big);
+  EXPECT_EQ(mul.bits, 0x0001'0000'0001'0001u);
+  Value sat = apply(0x6F, Value::v128(0x7F80, 0), Value::v128(0x01FF, 0));
+  EXPECT_EQ(sat.bits & 0xFFFF, 0x7F80u);  // 127 + 1 -> 127, -128 + -1 -> -128
+  Value min16 = Value::v128(0x8000'8000'8000'8000, 0);
+  Value dot = apply(0xBA, min16, min16);
+  EXPECT_EQ(lane32(dot, 0), 0x80000000u);  // 2 * 2^30 = 2^31 wraps
+}
+
+TEST_F(SimdTest, FloatArithmeticCanonicalisesNans) {
+  uint32_t snan = 0x7FA00001, neg_nan = 0xFFC12345;
+  float inf = std::numeric_limits<float>::infinity();
+  // f32x4.add
+  Value r = apply(0xE4, v128_of32(snan, neg_nan, f32_bits(1), f32_bits(inf)),
+                  v128_of32(f32_bits(1), f32_bits(1), f32_bits(2), f32_bits(-inf)));
+  EXPECT_EQ(lane32(r, 0), kCanonicalNan32);
+  EXPECT_EQ(lane32(r, 1), kCanonicalNan32);
+  EXPECT_EQ(lane32(r, 2), f32_bits(3));
+  EXPECT_EQ(lane32(r, 3), kCanonicalNan32);  // inf + -inf
+  // f32x4.sqrt
+  r = apply1(0xE3, v128_of32(f32_bits(-1), f32_bits(4), snan, f32_bits(-0.0f)));
+  EXPECT_EQ(lane32(r, 0), kCanonicalNan32);
+  EXPECT_EQ(lane32(r, 1), f32_bits(2));
+  EXPECT_EQ(lane32(r, 2), kCanonicalNan32);
+  EXPECT_EQ(lane32(r, 3), f32_bits(-0.0f));
+  // f64x2.div
+  Value d = apply(0xF3, Value::v128(f64_bits(0), f64_bits(1)), Value::v128(f64_bits(0), f64_bits(2)));
+  EXPECT_EQ(d.bits, kCanonicalNan64);
+  EXPECT_EQ(d.hi, f64_bits(0.5));
+}
+
+TEST_F(SimdTest, MinMaxFollowWasmNotTheHost) {
+  uint32_t nan_payload = 0x7F800123;
+  // f32x4.min: NaN wins (canonical), -0 < +0.
+  Value r = apply(0xE8, v128_of32(nan_payload, f32_bits(-0.0f), f32_bits(1), f32_bits(+0.0f)),
+                  v128_of32(f32_bits(1), f32_bits(+0.0f), nan_payload, f32_bits(-0.0f)));
+  EXPECT_EQ(lane32(r, 0), kCanonicalNan32);
+  EXPECT_EQ(lane32(r, 1), f32_bits(-0.0f));
+  EXPECT_EQ(lane32(r, 2), kCanonicalNan32);
+  EXPECT_EQ(lane32(r, 3), f32_bits(-0.0f));
+  // f64x2.max
+  Value m = apply(0xF5, Value::v128(0x7FF0000000000001, f64_bits(-0.0)),
+                  Value::v128(f64_bits(1), f64_bits(0.0)));
+  EXPECT_EQ(m.bits, kCanonicalNan64);
+  EXPECT_EQ(m.hi, f64_bits(0.0));
+  // f32x4.pmin is a selection (b < a ? b : a): the spec keeps the operand's bits, NaN included.
+  r = apply(0xEA, v128_of32(nan_payload, f32_bits(1), f32_bits(2), f32_bits(-0.0f)),
+            v128_of32(f32_bits(1), nan_payload, f32_bits(1), f32_bits(0.0f)));
+  EXPECT_EQ(lane32(r, 0), nan_payload);
+  EXPECT_EQ(lane32(r, 1), f32_bits(1));
+  EXPECT_EQ(lane32(r, 2), f32_bits(1));
+  EXPECT_EQ(lane32(r, 3), f32_bits(-0.0f));
+}
+
+TEST_F(SimdTest, RoundingAndConversions) {
+  // f32x4.nearest rounds half to even.
+  Value r = apply1(0x6A, v128_of32(f32_bits(2.5f), f32_bits(3.5f), f32_bits(-0.5f), 0xFFA00000));
+  EXPECT_EQ(lane32(r, 0), f32_bits(2));
+  EXPECT_EQ(lane32(r, 1), f32_bits(4));
+  EXPECT_EQ(lane32(r, 2), f32_bits(-0.0f));
+  EXPECT_EQ(lane32(r, 3), kCanonicalNan32);
+  // f32x4.demote_f64x2_zero: a NaN becomes canonical, overflow is infinity, the top lanes zero.
+  r = apply1(0x5E, Value::v128(0xFFF0000000000001, f64_bits(1e300)));
+  EXPECT_EQ(lane32(r, 0), kCanonicalNan32);
+  EXPECT_EQ(lane32(r, 1), f32_bits(std::numeric_limits<float>::infinity()));
+  EXPECT_EQ(r.hi, 0u);
+  // f64x2.promote_low_f32x4
+  Value p = apply1(0x5F, v128_of32(0xFF800001, f32_bits(1.5f), 7, 7));
+  EXPECT_EQ(p.bits, kCanonicalNan64);
+  EXPECT_EQ(p.hi, f64_bits(1.5));
+  // i32x4.trunc_sat_f32x4_s
+  r = apply1(0xF8, v128_of32(kCanonicalNan32, f32_bits(3e9f), f32_bits(-3e9f), f32_bits(-1.5f)));
+  EXPECT_EQ(lane32(r, 0), 0u);
+  EXPECT_EQ(lane32(r, 1), 0x7FFFFFFFu);
+  EXPECT_EQ(lane32(r, 2), 0x80000000u);
+  EXPECT_EQ(lane32(r, 3), 0xFFFFFFFFu);
+}
+
+TEST_F(SimdTest, DivisionAndSqrtCostMore) {
+  apply(0xE4, Value::v128(0, 0), Value::v128(0, 0));  // f32x4.add
+  uint64_t add = interpreter_.instructions_used();
+  apply(0xE7, Value::v128(0, 0), Value::v128(0, 0));  // f32x4.div
+  uint64_t div = interpreter_.instructions_used();
+  EXPECT_EQ(add, 3u);  // two local.get and the add
+  EXPECT_EQ(div, add - kCostDefault + kCostDivision);
+}
+
+TEST_F(SimdTest, HostFunctionsTakeV128AsTwoWords) {
+  FuncInst* f = store_.add_host_function(
+      FuncType{{ValType::kV128, ValType::kI32}, {ValType::kI32, ValType::kV128}},
+      [](Caller&, std::span<const uint64_t> args, std::span<uint64_t> results) -> Status {
+        if (args.size() != 3 || results.size() != 3) return Error("wrong word counts");
+        results[0] = args[2] | 0xFFFFFFFF00000000;  // an i32 result is narrowed
+        results[1] = args[1];
+        results[2] = args[0];
+        return ok_status();
+      });
+  auto r = interpreter_.invoke(*f, std::vector<Value>{Value::v128(1, 2), Value::i32(7)});
+  ASSERT_TRUE(r.ok()) << r.error().message();
+  ASSERT_EQ(r->size(), 2u);
+  EXPECT_EQ((*r)[0].bits, 7u);
+  EXPECT_EQ((*r)[1].type, ValType::kV128);
+  EXPECT_EQ((*r)[1].bits, 2u);
+  EXPECT_EQ((*r)[1].hi, 1u);
+}
+
+TEST_F(SimdTest, MemoryAccessesAreBoundsChecked) {
+  // (func (param i32 v128) (result v128)
+  //   (v128.store32_lane offset=4 2 (local.get 0) (local.get 1)) (v128.load (local.get 0)))
+  Bytes body = cat({Bytes{0x20, 0x00, 0x20, 0x01}, simd_op(0x5A), Bytes{0x02, 0x04, 0x02},
+                    Bytes{0x20, 0x00}, simd_op(0x00), Bytes{0x04, 0x00, 0x0B}});
+  load(function_module({kI32, kV128}, {kV128}, no_locals(), body, {memory_section()}));
+  Value v = v128_of32(1, 2, 0xA1B2C3D4, 4);
+  auto r = call({Value::i32(100), v});
+  ASSERT_TRUE(r.ok()) << r.error().message();
+  EXPECT_EQ(lane32((*r)[0], 1), 0xA1B2C3D4u);  // stored at 104, lane 1 of the load at 100
+  EXPECT_EQ(lane32((*r)[0], 0), 0u);
+  EXPECT_EQ(inst_->memories[0]->data()[104], 0xD4);
+  EXPECT_TRUE(call({Value::i32(65536 - 16), v}).ok());
+  EXPECT_EQ(trap_of({Value::i32(65536 - 15), v}), kTrapMemoryOutOfBounds);  // the load
+  EXPECT_EQ(trap_of({Value::i32(65536 - 7), v}), kTrapMemoryOutOfBounds);   // the lane store
 }
 
 }  // namespace

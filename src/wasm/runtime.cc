@@ -126,25 +126,32 @@ Result<MemoryInst*> Store::add_memory(const MemoryType& type) {
   return memories_.back().get();
 }
 
-GlobalInst* Store::add_global(const GlobalType& type, uint64_t value) {
-  globals_.push_back(std::make_unique<GlobalInst>(GlobalInst{type, value}));
+GlobalInst* Store::add_global(const GlobalType& type, uint64_t value, uint64_t value_hi) {
+  globals_.push_back(std::make_unique<GlobalInst>(GlobalInst{type, value, value_hi}));
   return globals_.back().get();
 }
 
 namespace {
 
+// The value of a constant expression: one word, or two for a v128.
+struct ConstValue {
+  uint64_t lo = 0, hi = 0;
+  explicit ConstValue(uint64_t v) : lo(v) {}
+  ConstValue(uint64_t l, uint64_t h) : lo(l), hi(h) {}
+};
+
 // A constant expression of a validated module: one value-producing instruction, then end.
-Result<uint64_t> evaluate(const Module& m, const Instance& inst, const ConstExpr& e) {
+Result<ConstValue> evaluate(const Module& m, const Instance& inst, const ConstExpr& e) {
   Reader in(m.view(e.code), e.code.offset);
   CHORUS_ASSIGN_OR_RETURN(uint8_t op, in.u8());
   switch (op) {
     case 0x41: {
       CHORUS_ASSIGN_OR_RETURN(int32_t v, in.s32());
-      return uint64_t{static_cast<uint32_t>(v)};
+      return ConstValue(static_cast<uint32_t>(v));
     }
     case 0x42: {
       CHORUS_ASSIGN_OR_RETURN(int64_t v, in.s64());
-      return static_cast<uint64_t>(v);
+      return ConstValue(static_cast<uint64_t>(v));
     }
     case 0x43:
     case 0x44: {
@@ -152,20 +159,28 @@ Result<uint64_t> evaluate(const Module& m, const Instance& inst, const ConstExpr
       CHORUS_ASSIGN_OR_RETURN(ByteView b, in.bytes(n));
       uint64_t v = 0;
       for (size_t i = 0; i < n; ++i) v |= static_cast<uint64_t>(b[i]) << (8 * i);
-      return v;
+      return ConstValue(v);
     }
     case 0xD0:
-      return uint64_t{0};
+      return ConstValue(0);
     case 0xD2: {
       CHORUS_ASSIGN_OR_RETURN(uint32_t f, in.u32());
-      return reinterpret_cast<uint64_t>(inst.funcs[f]);
+      return ConstValue(reinterpret_cast<uint64_t>(inst.funcs[f]));
     }
     case 0x23: {
       CHORUS_ASSIGN_OR_RETURN(uint32_t g, in.u32());
-      return inst.globals[g]->value;
+      return ConstValue(inst.globals[g]->value, inst.globals[g]->value_hi);
     }
-    case 0xFD:
-      return Error(kSimdNotImplemented);
+    case 0xFD: {  // v128.const, the only SIMD constant instruction
+      CHORUS_ASSIGN_OR_RETURN(uint32_t sub, in.u32());
+      if (sub != 0x0C) {
+        return Error("unsupported constant expression opcode 0xfd " + std::to_string(sub));
+      }
+      CHORUS_ASSIGN_OR_RETURN(ByteView b, in.bytes(16));
+      uint64_t w[2] = {0, 0};
+      for (size_t i = 0; i < 16; ++i) w[i / 8] |= static_cast<uint64_t>(b[i]) << (8 * (i % 8));
+      return ConstValue(w[0], w[1]);
+    }
     default:
       return Error("unsupported constant expression opcode " + std::to_string(op));
   }
@@ -253,15 +268,15 @@ Result<Instance*> Store::instantiate(std::shared_ptr<const Module> module,
     inst.memories.push_back(memory);
   }
   for (const Global& g : m.globals) {
-    CHORUS_ASSIGN_OR_RETURN(uint64_t v, evaluate(m, inst, g.init));
-    inst.globals.push_back(add_global(g.type, v));
+    CHORUS_ASSIGN_OR_RETURN(ConstValue v, evaluate(m, inst, g.init));
+    inst.globals.push_back(add_global(g.type, v.lo, v.hi));
   }
   for (const ElemSegment& seg : m.elements) {
     std::vector<uint64_t> refs;
     if (seg.uses_exprs) {
       for (const ConstExpr& e : seg.exprs) {
-        CHORUS_ASSIGN_OR_RETURN(uint64_t v, evaluate(m, inst, e));
-        refs.push_back(v);
+        CHORUS_ASSIGN_OR_RETURN(ConstValue v, evaluate(m, inst, e));
+        refs.push_back(v.lo);
       }
     } else {
       for (uint32_t f : seg.functions) refs.push_back(reinterpret_cast<uint64_t>(inst.funcs[f]));
@@ -277,7 +292,8 @@ Result<Instance*> Store::instantiate(std::shared_ptr<const Module> module,
   for (size_t i = 0; i < m.elements.size(); ++i) {
     const ElemSegment& seg = m.elements[i];
     if (seg.mode == SegmentMode::kActive) {
-      CHORUS_ASSIGN_OR_RETURN(uint64_t offset, evaluate(m, inst, seg.offset));
+      CHORUS_ASSIGN_OR_RETURN(ConstValue at, evaluate(m, inst, seg.offset));
+      uint64_t offset = at.lo;
       TableInst& t = *inst.tables[seg.table];
       const std::vector<uint64_t>& refs = inst.elements[i];
       if (!t.type.limits.is64) offset = static_cast<uint32_t>(offset);
@@ -292,7 +308,8 @@ Result<Instance*> Store::instantiate(std::shared_ptr<const Module> module,
   for (size_t i = 0; i < m.data.size(); ++i) {
     const DataSegment& seg = m.data[i];
     if (seg.mode != SegmentMode::kActive) continue;
-    CHORUS_ASSIGN_OR_RETURN(uint64_t offset, evaluate(m, inst, seg.offset));
+    CHORUS_ASSIGN_OR_RETURN(ConstValue at, evaluate(m, inst, seg.offset));
+    uint64_t offset = at.lo;
     MemoryInst& mem = *inst.memories[seg.memory];
     if (!mem.type().limits.is64) offset = static_cast<uint32_t>(offset);
     ByteView bytes = inst.data[i];

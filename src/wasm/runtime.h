@@ -6,7 +6,8 @@
 //
 // Values in tables, globals and the interpreter's operand slots are 64-bit words: i32 and f32 are
 // zero-extended bit patterns, a funcref is a FuncInst* (0 is null), an externref is an opaque
-// host word (0 is null).
+// host word (0 is null). A v128 takes two words: bytes 0-7 (lanes in little-endian order), then
+// bytes 8-15.
 #pragma once
 
 #include <cstdint>
@@ -30,17 +31,19 @@ class Executor;         // executor.h
 class Instance;
 
 inline constexpr uint64_t kPageSize = 65536;
-inline constexpr char kSimdNotImplemented[] = "SIMD execution not implemented yet";
 
-// A typed value at the API boundary (arguments, results, globals).
+// A typed value at the API boundary (arguments, results, globals). A v128 keeps bytes 0-7 in
+// |bits| and bytes 8-15 in |hi|; |hi| is 0 for every other type.
 struct Value {
   ValType type = ValType::kI32;
   uint64_t bits = 0;
+  uint64_t hi = 0;
 
   static Value i32(uint32_t v) { return {ValType::kI32, v}; }
   static Value i64(uint64_t v) { return {ValType::kI64, v}; }
   static Value f32_bits(uint32_t v) { return {ValType::kF32, v}; }
   static Value f64_bits(uint64_t v) { return {ValType::kF64, v}; }
+  static Value v128(uint64_t lo, uint64_t hi) { return {ValType::kV128, lo, hi}; }
   static Value f32(float f) {
     uint32_t b;
     std::memcpy(&b, &f, 4);
@@ -112,6 +115,7 @@ struct TableInst {
 struct GlobalInst {
   GlobalType type;
   uint64_t value = 0;
+  uint64_t value_hi = 0;  // bytes 8-15 of a v128 global
 };
 
 // What a host function gets besides its arguments: the calling instance's memory (null if it has
@@ -146,7 +150,8 @@ class Caller {
   uint64_t instructions_used_;
 };
 
-// Arguments and results are 64-bit words in the representation described at the top.
+// Arguments and results are 64-bit words in the representation described at the top (a v128 is
+// two words, low bytes first).
 using HostFunction = std::function<Status(Caller& caller, std::span<const uint64_t> args,
                                           std::span<uint64_t> results)>;
 
@@ -207,7 +212,7 @@ class Store {
     memory_limit_pages_ = limit_pages;
     memory_reservation_ = reservation;
   }
-  GlobalInst* add_global(const GlobalType& type, uint64_t value);
+  GlobalInst* add_global(const GlobalType& type, uint64_t value, uint64_t value_hi = 0);
 
   // Instantiates a validated module: link errors ("unknown import", "incompatible import type"),
   // traps of segment initialisation and of the start function fail it with their message. As in

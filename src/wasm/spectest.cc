@@ -3,6 +3,8 @@
 #include "base/file.h"
 
 #include <algorithm>
+#include <cstdio>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <iterator>
@@ -170,6 +172,51 @@ Result<ValType> parse_type(const std::string& t) {
   return Error("unknown value type " + t);
 }
 
+// A v128 in wast2json form: {"lane_type": "i8|i16|i32|i64|f32|f64", "value": [lanes...]}, each
+// lane an unsigned decimal bit pattern, or (|nan_lanes| not null) "nan:canonical"/"nan:arithmetic",
+// whose lanes are left zero in the result and named in |nan_lanes| (lane index -> pattern).
+Result<Value> parse_v128(const nlohmann::json& v,
+                         std::map<size_t, std::string>* nan_lanes = nullptr) {
+  std::string lane = v.value("lane_type", "");
+  size_t width = lane == "i8" ? 1 : lane == "i16" ? 2 : (lane == "i32" || lane == "f32") ? 4
+                : (lane == "i64" || lane == "f64") ? 8 : 0;
+  if (width == 0) return Error("unknown v128 lane type " + lane);
+  if (!v.contains("value") || !v["value"].is_array() || v["value"].size() != 16 / width) {
+    return Error("v128 value of an unknown form");
+  }
+  uint8_t bytes[16] = {};
+  for (size_t i = 0; i < 16 / width; ++i) {
+    const nlohmann::json& l = v["value"][i];
+    if (!l.is_string()) return Error("v128 lane of an unknown form");
+    std::string text = l;
+    if (nan_lanes != nullptr && lane[0] == 'f' && text.starts_with("nan:")) {
+      (*nan_lanes)[i] = text;
+      continue;
+    }
+    CHORUS_ASSIGN_OR_RETURN(uint64_t n, parse_u64(text));
+    for (size_t k = 0; k < width; ++k) bytes[i * width + k] = static_cast<uint8_t>(n >> (8 * k));
+  }
+  uint64_t w[2] = {0, 0};
+  std::memcpy(w, bytes, 16);
+  return Value::v128(w[0], w[1]);
+}
+
+// The lane width in bytes of a v128 expectation's float lanes (4 or 8), 0 for integer lanes.
+size_t float_lane_width(const nlohmann::json& v) {
+  std::string lane = v.value("lane_type", "");
+  return lane == "f32" ? 4 : lane == "f64" ? 8 : 0;
+}
+
+// Whether the float bits |got| (of |width| bytes) match "nan:canonical" or "nan:arithmetic".
+bool nan_matches(uint64_t got, size_t width, const std::string& pattern) {
+  bool wide = width == 8;
+  uint64_t quiet = wide ? 0x7FF8000000000000u : 0x7FC00000u;
+  uint64_t magnitude = got & (wide ? 0x7FFFFFFFFFFFFFFFu : 0x7FFFFFFFu);
+  if (pattern == "nan:canonical") return magnitude == quiet;
+  if (pattern == "nan:arithmetic") return (magnitude & quiet) == quiet;
+  return false;
+}
+
 // The suite's texts sometimes say more than the trap ("uninitialized element 2"), and ours may say
 // more than the suite ("incompatible import type: m.f: ..."): one must begin with the other.
 bool trap_matches(const std::string& got, const std::string& expected) {
@@ -312,10 +359,7 @@ class FileRun {
     auto inst = store_.instantiate(
         module, [this](const Import& im) { return resolve(im); }, interpreter_);
     if (!inst.ok()) {
-      if (inst.error().message() == kSimdNotImplemented) {
-        unsupported = true;
-        slot.unavailable = kSimdNotImplemented;
-      } else if (!dependency_unavailable_.empty()) {
+      if (!dependency_unavailable_.empty()) {
         // It imports from a registered module that could not be instantiated itself.
         unsupported = true;
         slot.unavailable = dependency_unavailable_;
@@ -406,10 +450,7 @@ class FileRun {
     std::string type = a.value("type", "");
     if (type == "get") {
       if (x->kind != ExternKind::kGlobal) return reason(Outcome::kError, field + " is no global");
-      if (x->global->type.type == ValType::kV128) {
-        return reason(Outcome::kSkip, kSimdNotImplemented);
-      }
-      out.values.push_back(Value{x->global->type.type, x->global->value});
+      out.values.push_back(Value{x->global->type.type, x->global->value, x->global->value_hi});
       return out;
     }
     if (type != "invoke") return reason(Outcome::kError, "unknown action " + type);
@@ -418,7 +459,12 @@ class FileRun {
     for (const auto& v : a.value("args", nlohmann::json::array())) {
       auto t = parse_type(v.value("type", ""));
       if (!t.ok()) return reason(Outcome::kError, t.error().message());
-      if (*t == ValType::kV128) return reason(Outcome::kSkip, kSimdNotImplemented);
+      if (*t == ValType::kV128) {
+        auto vv = parse_v128(v);
+        if (!vv.ok()) return reason(Outcome::kError, vv.error().message());
+        args.push_back(*vv);
+        continue;
+      }
       std::string s = v.value("value", "");
       uint64_t bits = 0;
       if (is_ref(*t)) {
@@ -435,9 +481,6 @@ class FileRun {
       }
       args.push_back(Value{*t, bits});
     }
-    for (ValType t : x->func->type.results) {
-      if (t == ValType::kV128) return reason(Outcome::kSkip, kSimdNotImplemented);
-    }
     auto r = interpreter_.invoke(*x->func, args);
     if (!r.ok()) return reason(Outcome::kTrap, r.error().message());
     out.values = std::move(r).value();
@@ -450,8 +493,26 @@ class FileRun {
     auto t = parse_type(expected.value("type", ""));
     if (!t.ok()) return false;
     if (*t == ValType::kV128) {
-      skip_reason = kSimdNotImplemented;
-      return false;
+      if (got.type != ValType::kV128) return false;
+      std::map<size_t, std::string> nan_lanes;
+      auto want = parse_v128(expected, &nan_lanes);
+      if (!want.ok()) {
+        skip_reason = "expected value of an unknown form";
+        return false;
+      }
+      size_t width = float_lane_width(expected);
+      uint8_t g[16], w[16];
+      std::memcpy(g, &got.bits, 8);
+      std::memcpy(g + 8, &got.hi, 8);
+      std::memcpy(w, &want->bits, 8);
+      std::memcpy(w + 8, &want->hi, 8);
+      for (const auto& [lane, pattern] : nan_lanes) {
+        uint64_t bits = 0;
+        std::memcpy(&bits, g + lane * width, width);
+        if (!nan_matches(bits, width, pattern)) return false;
+        std::memcpy(w + lane * width, g + lane * width, width);  // matched: compare as equal
+      }
+      return std::memcmp(g, w, 16) == 0;
     }
     if (!expected.contains("value") || !expected["value"].is_string()) {
       skip_reason = "expected value of an unknown form";
@@ -461,10 +522,7 @@ class FileRun {
     std::string s = expected["value"];
     if (*t == ValType::kF32 || *t == ValType::kF64) {
       bool wide = *t == ValType::kF64;
-      uint64_t quiet = wide ? 0x7FF8000000000000u : 0x7FC00000u;
-      uint64_t magnitude = got.bits & (wide ? 0x7FFFFFFFFFFFFFFFu : 0x7FFFFFFFu);
-      if (s == "nan:canonical") return magnitude == quiet;
-      if (s == "nan:arithmetic") return (magnitude & quiet) == quiet;
+      if (s.starts_with("nan:")) return nan_matches(got.bits, wide ? 8 : 4, s);
     }
     if (is_ref(*t)) {
       if (s == "null") return got.bits == 0;
@@ -483,7 +541,15 @@ class FileRun {
     std::string out = "[";
     for (size_t i = 0; i < values.size(); ++i) {
       if (i) out += ", ";
-      out += std::string(to_string(values[i].type)) + ":" + std::to_string(values[i].bits);
+      if (values[i].type == ValType::kV128) {
+        char hex[40];
+        std::snprintf(hex, sizeof(hex), "0x%016llx%016llx",
+                      static_cast<unsigned long long>(values[i].hi),
+                      static_cast<unsigned long long>(values[i].bits));
+        out += std::string("v128:") + hex;
+      } else {
+        out += std::string(to_string(values[i].type)) + ":" + std::to_string(values[i].bits);
+      }
     }
     return out + "]";
   }

@@ -98,6 +98,24 @@ TEST_F(SpecTestRunner, ReportsFailures) {
   EXPECT_NE(log_.find("refused as malformed instead"), std::string::npos) << log_;
 }
 
+TEST_F(SpecTestRunner, ComparesV128LaneByLane) {
+  // (func (export "sqrt") (param v128) (result v128) (f32x4.sqrt (local.get 0)))
+  write(dir_ / "demo" / "sqrt.wasm",
+        function_module({kV128}, {kV128}, no_locals(), Bytes{0x20, 0x00, 0xFD, 0xE3, 0x01, 0x0B},
+                        {section(7, cat({Bytes{0x01}, name("sqrt"), Bytes{0x00, 0x00}}))}));
+  // 4.0f, -1.0f, 0, 9.0f; expected 2.0f, a canonical NaN, 0, 3.0f (wrong in the third command).
+  SpecTestTotals t = run(R"(
+    {"type": "module", "line": 1, "filename": "sqrt.wasm"},
+    {"type": "assert_return", "line": 2, "action": {"type": "invoke", "field": "sqrt", "args": [{"type": "v128", "lane_type": "f32", "value": ["1082130432", "3212836864", "0", "1091567616"]}]}, "expected": [{"type": "v128", "lane_type": "f32", "value": ["1073741824", "nan:canonical", "0", "1077936128"]}]},
+    {"type": "assert_return", "line": 3, "action": {"type": "invoke", "field": "sqrt", "args": [{"type": "v128", "lane_type": "i64", "value": ["0", "0"]}]}, "expected": [{"type": "v128", "lane_type": "i8", "value": ["0", "0", "0", "0", "0", "0", "0", "0", "0", "0", "0", "0", "0", "0", "0", "0"]}]},
+    {"type": "assert_return", "line": 4, "action": {"type": "invoke", "field": "sqrt", "args": [{"type": "v128", "lane_type": "f32", "value": ["1082130432", "3212836864", "0", "1091567616"]}]}, "expected": [{"type": "v128", "lane_type": "f32", "value": ["1073741824", "nan:canonical", "1", "1077936128"]}]}
+  )");
+  EXPECT_EQ(t.passed, 3u) << log_;
+  EXPECT_EQ(t.failed, 1u) << log_;
+  EXPECT_EQ(t.skipped, 0u) << log_;
+  EXPECT_NE(log_.find("FAIL demo:4"), std::string::npos) << log_;
+}
+
 TEST(SpecTestSkipList, NamesTheFeature) {
   EXPECT_EQ(skipped_file_reason("return_call").value_or(""), "tail calls");
   EXPECT_EQ(skipped_file_reason("relaxed_min_max").value_or(""), "relaxed SIMD");

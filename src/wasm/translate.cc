@@ -3,6 +3,7 @@
 #include <sys/mman.h>
 
 #include <algorithm>
+#include <array>
 #include <limits>
 #include <optional>
 
@@ -25,8 +26,6 @@ static_assert(op(Op::kI64Extend32S) - op(Op::kI32Extend8S) == 0xC4 - 0xC0);
 static_assert(op(Op::kI64TruncSatF64U) - op(Op::kI32TruncSatF32S) == 7);
 static_assert(op(Op::kI32GeUBrIf) - op(Op::kI32EqBrIf) == op(Op::kI32GeU) - op(Op::kI32Eq));
 
-// Walks one validated body. Validation already checked everything, so a read error here means the
-// module was not validated; it is reported rather than assumed away.
 // Buffers that translating one function needs, kept across the functions of a module so that
 // their capacity is allocated once rather than grown anew for every function.
 struct TranslatorScratch {
@@ -34,21 +33,28 @@ struct TranslatorScratch {
   std::vector<uint32_t> map;
   std::vector<std::pair<size_t, uint32_t>> fixups;
   std::vector<uint32_t> local_slot;
+  std::vector<bool> local_wide;
 };
 
+// Walks one validated body. Validation already checked everything, so a read error here means the
+// module was not validated; it is reported rather than assumed away.
 class Translator {
  public:
-  Translator(const Module& m, const Function& f, TranslatorScratch& scratch, CodeArena& arena)
+  Translator(const Module& m, const Function& f, const std::vector<ValType>& globals,
+             TranslatorScratch& scratch, CodeArena& arena)
       : m_(m),
         f_(f),
+        globals_(globals),
         type_(m.types[f.type_index]),
         in_(m.view(f.body), f.body.offset),
         arena_(arena),
         code_(scratch.code),
         map_(scratch.map),
         fixups_(scratch.fixups),
-        local_slot_(scratch.local_slot) {
+        local_slot_(scratch.local_slot),
+        local_wide_(scratch.local_wide) {
     code_.clear();
+    local_wide_.clear();
     map_.assign(f.body.size + 1, kNoTarget);
     fixups_.clear();
     local_slot_.clear();
@@ -61,10 +67,7 @@ class Translator {
       for (uint32_t i = 0; i < r.count; ++i) CHORUS_RETURN_IF_ERROR(add_local(r.type));
     }
     out_.local_slots = local_slots_;
-    for (ValType t : type_.results) {
-      if (t == ValType::kV128) return Error(kSimdNotImplemented);
-      out_.result_slots += slots_of(t);
-    }
+    for (ValType t : type_.results) out_.result_slots += slots_of(t);
     out_.max_operand_slots = f_.info.max_stack_slots;
     while (!done_) CHORUS_RETURN_IF_ERROR(instruction());
     for (const auto& [at, target] : fixups_) {
@@ -82,8 +85,8 @@ class Translator {
 
  private:
   Status add_local(ValType t) {
-    if (t == ValType::kV128) return Error(kSimdNotImplemented);
     local_slot_.push_back(local_slots_);
+    local_wide_.push_back(t == ValType::kV128);
     local_slots_ += slots_of(t);
     return ok_status();
   }
@@ -152,9 +155,11 @@ class Translator {
 
   Status instruction();
   Status prefixed(uint32_t pc);
+  Status simd(uint32_t pc);
 
   const Module& m_;
   const Function& f_;
+  const std::vector<ValType>& globals_;  // the type of each global, imports first
   const FuncType& type_;
   Reader in_;
   CompiledFunction out_;
@@ -163,6 +168,7 @@ class Translator {
   std::vector<uint32_t>& map_;  // body offset -> code index, for instruction starts
   std::vector<std::pair<size_t, uint32_t>>& fixups_;
   std::vector<uint32_t>& local_slot_;
+  std::vector<bool>& local_wide_;  // the local is a v128 (two slots)
   uint32_t local_slots_ = 0;
   size_t side_ = 0;
   size_t note_ = 0;
@@ -292,21 +298,26 @@ Status Translator::instruction() {
     case 0x1A:
     case 0x1B:
     case 0x1C: {
+      bool wide = false;
       if (b == 0x1C) {
         CHORUS_ASSIGN_OR_RETURN(uint32_t n, in_.u32());
         for (uint32_t i = 0; i < n; ++i) {
           CHORUS_ASSIGN_OR_RETURN(ValType t, read_val_type(in_));
-          if (t == ValType::kV128) return Error(kSimdNotImplemented);
+          wide = wide || t == ValType::kV128;
         }
       } else {
         const auto& notes = f_.info.type_notes;
         if (note_ >= notes.size() || notes[note_].pc != pc) {
           return Error("translation: the validator's type notes are out of step");
         }
-        if (notes[note_++].type == ValType::kV128) return Error(kSimdNotImplemented);
+        wide = notes[note_++].type == ValType::kV128;
       }
       begin(pc, kCostDefault);
-      emit(b == 0x1A ? Op::kDrop : Op::kSelect);
+      if (b == 0x1A) {
+        emit(wide ? Op::kDropV128 : Op::kDrop);
+      } else {
+        emit(wide ? Op::kSelectV128 : Op::kSelect);
+      }
       return ok_status();
     }
     case 0x20: {
@@ -314,7 +325,9 @@ Status Translator::instruction() {
       CHORUS_ASSIGN_OR_RETURN(uint32_t s, local(i));
       bool pair = last_is(Op::kLocalGet);
       begin(pc, kCostDefault);
-      if (pair) {
+      if (local_wide_[i]) {
+        emit(Op::kLocalGetV128, s);
+      } else if (pair) {
         code_[last_op_at_] = op(Op::kLocalGetLocalGet);
         code_.push_back(s);
         fusable_ = false;
@@ -328,18 +341,26 @@ Status Translator::instruction() {
       CHORUS_ASSIGN_OR_RETURN(uint32_t i, in_.u32());
       CHORUS_ASSIGN_OR_RETURN(uint32_t s, local(i));
       begin(pc, kCostDefault);
-      emit(b == 0x21 ? Op::kLocalSet : Op::kLocalTee, s);
+      if (local_wide_[i]) {
+        emit(b == 0x21 ? Op::kLocalSetV128 : Op::kLocalTeeV128, s);
+      } else {
+        emit(b == 0x21 ? Op::kLocalSet : Op::kLocalTee, s);
+      }
       return ok_status();
     }
     case 0x23:
     case 0x24:
     case 0x25:
     case 0x26: {
-      // v128 globals never get here: translate() refuses their modules for now.
       CHORUS_ASSIGN_OR_RETURN(uint32_t i, in_.u32());
       begin(pc, kCostDefault);
       static constexpr Op kOps[] = {Op::kGlobalGet, Op::kGlobalSet, Op::kTableGet, Op::kTableSet};
-      emit(kOps[b - 0x23], i);
+      Op o = kOps[b - 0x23];
+      if (b <= 0x24) {
+        if (i >= globals_.size()) return Error("translation: unknown global");
+        if (globals_[i] == ValType::kV128) o = b == 0x23 ? Op::kGlobalGetV128 : Op::kGlobalSetV128;
+      }
+      emit(o, i);
       return ok_status();
     }
     case 0x28:
@@ -434,7 +455,7 @@ Status Translator::instruction() {
     case 0xFC:
       return prefixed(pc);
     case 0xFD:
-      return Error(kSimdNotImplemented);
+      return simd(pc);
     default:
       break;
   }
@@ -550,6 +571,43 @@ Status Translator::prefixed(uint32_t pc) {
   }
 }
 
+// The Op of each 0xFD sub-opcode; kCount for the reserved ones.
+constexpr std::array<Op, 256> kSimdOps = [] {
+  std::array<Op, 256> t{};
+  t.fill(Op::kCount);
+#define CHORUS_WASM_SIMD_SUB(X, name, imm, sub) t[sub] = Op::k##name;
+  CHORUS_WASM_SIMD_OPS(_, CHORUS_WASM_SIMD_SUB)
+#undef CHORUS_WASM_SIMD_SUB
+  return t;
+}();
+
+Status Translator::simd(uint32_t pc) {
+  CHORUS_ASSIGN_OR_RETURN(uint32_t sub, in_.u32());
+  Op o = sub < kSimdOps.size() ? kSimdOps[sub] : Op::kCount;
+  if (o == Op::kCount) return Error("translation: unknown 0xFD opcode " + std::to_string(sub));
+  bool divides = sub == 0xE3 || sub == 0xE7 || sub == 0xEF || sub == 0xF3;  // sqrt and div
+  uint64_t words[2] = {0, 0};
+  size_t n = 0;
+  if (sub <= 0x0B || sub == 0x5C || sub == 0x5D) {
+    CHORUS_ASSIGN_OR_RETURN(words[n++], memarg());
+  } else if (sub == 0x0C || sub == 0x0D) {
+    CHORUS_ASSIGN_OR_RETURN(ByteView bytes, in_.bytes(16));
+    for (size_t i = 0; i < 16; ++i) {
+      words[i / 8] |= static_cast<uint64_t>(bytes[i]) << (8 * (i % 8));
+    }
+    n = 2;
+  } else if (sub >= 0x54 && sub <= 0x5B) {
+    CHORUS_ASSIGN_OR_RETURN(words[n++], memarg());
+    CHORUS_ASSIGN_OR_RETURN(words[n++], in_.u8());
+  } else if (sub >= 0x15 && sub <= 0x22) {
+    CHORUS_ASSIGN_OR_RETURN(words[n++], in_.u8());
+  }
+  begin(pc, divides ? kCostDivision : kCostDefault);
+  emit(o);
+  for (size_t i = 0; i < n; ++i) code_.push_back(words[i]);
+  return ok_status();
+}
+
 }  // namespace
 
 const char* to_string(Op o) {
@@ -618,14 +676,11 @@ std::span<uint64_t> CodeArena::allocate(size_t words) {
 }
 
 Result<CompiledModule> translate(const Module& module) {
-  for (const Global& g : module.globals) {
-    if (g.type.type == ValType::kV128) return Error(kSimdNotImplemented);
-  }
+  std::vector<ValType> globals;
   for (const Import& im : module.imports) {
-    if (im.kind == ExternKind::kGlobal && im.global.type == ValType::kV128) {
-      return Error(kSimdNotImplemented);
-    }
+    if (im.kind == ExternKind::kGlobal) globals.push_back(im.global.type);
   }
+  for (const Global& g : module.globals) globals.push_back(g.type.type);
   CompiledModule out;
   out.functions.reserve(module.functions.size());
   // Code is about one word per body byte; a good guess lets the arena map it in few chunks.
@@ -634,7 +689,8 @@ Result<CompiledModule> translate(const Module& module) {
   out.arena.expect(body_bytes + body_bytes / 4);
   TranslatorScratch scratch;
   for (const Function& f : module.functions) {
-    CHORUS_ASSIGN_OR_RETURN(CompiledFunction cf, Translator(module, f, scratch, out.arena).run());
+    CHORUS_ASSIGN_OR_RETURN(CompiledFunction cf,
+                            Translator(module, f, globals, scratch, out.arena).run());
     out.functions.push_back(std::move(cf));
   }
   return out;
