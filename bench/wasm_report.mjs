@@ -21,7 +21,9 @@ export function report({ ours, peer, benchmarks, inputs }) {
   out('Time of one `run(n)` (CPU time; wasm-interp\'s is scaled from a smaller n, see below).');
   out('Speed = native time / chorus metered time (target: geometric mean ≥ 0.12×). vs interp =');
   out('wasm-interp time / chorus metered time (target ≥ 10×). Metering = metered / unmetered − 1');
-  out('(target ≤ 15%). Cost units: what metering charged for the call (translate.h costs).');
+  out('(target ≤ 15%); unmetered runs the same translated code with an unlimited budget (the');
+  out('interpreter charges every basic block either way), so this column shows the noise of the');
+  out('run, not what metering costs. Cost units/s: what metering charged for the call per second.');
   out();
   out('| kernel | n | native | chorus metered | chorus unmetered | node (V8) | wasm-interp | speed | vs interp | metering | cost units/s |');
   out('|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
