@@ -24,10 +24,17 @@ if (existsSync(peerScript)) {
 
 const fmt = (ns) => (ns === undefined ? '—' : ns >= 1e6 ? `${(ns / 1e6).toFixed(2)} ms` : ns >= 1e3 ? `${(ns / 1e3).toFixed(2)} µs` : `${ns.toFixed(0)} ns`);
 console.log(`\n## ${area} (${new Date().toISOString().slice(0, 10)}, \`./x bench ${area}\`)\n`);
-console.log('| case | chorus (C++) | JS peer | speed-up |');
-console.log('|---|---:|---:|---:|');
-for (const [name, ns] of Object.entries(ours)) {
-  const js = peer[name];
-  const ratio = js === undefined ? '—' : `${(js / ns).toFixed(1)}×`;
-  console.log(`| ${name} | ${fmt(ns)} | ${fmt(js)} | ${ratio} |`);
+// An area whose cases do not pair one to one with the peer's prints its own tables.
+const reportScript = new URL(`./${area}_report.mjs`, import.meta.url).pathname;
+if (existsSync(reportScript)) {
+  const { report } = await import(reportScript);
+  console.log(report({ ours, peer, benchmarks: native.benchmarks, inputs }));
+} else {
+  console.log('| case | chorus (C++) | JS peer | speed-up |');
+  console.log('|---|---:|---:|---:|');
+  for (const [name, ns] of Object.entries(ours)) {
+    const js = peer[name];
+    const ratio = js === undefined ? '—' : `${(js / ns).toFixed(1)}×`;
+    console.log(`| ${name} | ${fmt(ns)} | ${fmt(js)} | ${ratio} |`);
+  }
 }

@@ -1,0 +1,75 @@
+// The tables of ./x bench wasm (run.mjs calls report()): per kernel the time of one run(n) in each
+// engine and the ratios the issue sets targets for, their geometric means, and the 3 MB module.
+import { readFileSync } from 'node:fs';
+
+const fmt = (ns) => {
+  if (ns === undefined || Number.isNaN(ns)) return '—';
+  if (ns >= 1e9) return `${(ns / 1e9).toFixed(2)} s`;
+  if (ns >= 1e6) return `${(ns / 1e6).toFixed(ns >= 1e8 ? 0 : 1)} ms`;
+  return `${(ns / 1e3).toFixed(1)} µs`;
+};
+const times = (x) => (x >= 10 ? `${x.toFixed(0)}×` : x >= 1 ? `${x.toFixed(1)}×` : `${x.toFixed(3)}×`);
+const percent = (x) => `${x >= 0 ? '+' : ''}${(100 * x).toFixed(1)}%`;
+const geomean = (xs) => Math.exp(xs.reduce((s, x) => s + Math.log(x), 0) / xs.length);
+
+export function report({ ours, peer, benchmarks, inputs }) {
+  const spec = JSON.parse(readFileSync(`${inputs}/kernels.json`, 'utf8'));
+  const counter = (name, key) => benchmarks.find((b) => b.name === name)?.[key];
+  const lines = [];
+  const out = (s = '') => lines.push(s);
+
+  out('Time of one `run(n)` (CPU time; wasm-interp\'s is scaled from a smaller n, see below).');
+  out('Speed = native time / chorus metered time (target: geometric mean ≥ 0.12×). vs interp =');
+  out('wasm-interp time / chorus metered time (target ≥ 10×). Metering = metered / unmetered − 1');
+  out('(target ≤ 15%); unmetered runs the same translated code with an unlimited budget (the');
+  out('interpreter charges every basic block either way), so this column shows the noise of the');
+  out('run, not what metering costs. Cost units/s: what metering charged for the call per second.');
+  out();
+  out('| kernel | n | native | chorus metered | chorus unmetered | node (V8) | wasm-interp | speed | vs interp | metering | cost units/s |');
+  out('|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
+  const speed = [];
+  const vsInterp = [];
+  const metering = [];
+  const vsNode = [];
+  for (const k of spec.kernels) {
+    const native = ours[`${k.name}/native`];
+    const metered = ours[`${k.name}/chorus_metered`];
+    const unmetered = ours[`${k.name}/chorus_unmetered`];
+    const node = peer[`${k.name}/node`];
+    const interp = peer[`${k.name}/wasm_interp`];
+    const units = counter(`${k.name}/chorus_metered`, 'cost_units');
+    speed.push(native / metered);
+    vsInterp.push(interp / metered);
+    metering.push(metered / unmetered);
+    vsNode.push(node / metered);
+    out(`| ${k.name} | ${k.n} | ${fmt(native)} | ${fmt(metered)} | ${fmt(unmetered)} | ${fmt(node)} | ` +
+      `${fmt(interp)} | ${times(native / metered)} | ${times(interp / metered)} | ` +
+      `${percent(metered / unmetered - 1)} | ${(units / (metered / 1e9) / 1e6).toFixed(0)} M |`);
+  }
+  out(`| **geometric mean** | | | | | | | **${times(geomean(speed))}** | **${times(geomean(vsInterp))}** | ` +
+    `**${percent(geomean(metering) - 1)}** | |`);
+  out();
+  out(`node (V8) against chorus metered: chorus takes ${times(1 / geomean(vsNode))} V8's time (geometric mean).`);
+  out();
+
+  const big = spec.big.bytes;
+  out(`The ${(big / 1e6).toFixed(2)} MB module (bench/wasm/big.c: 4,097 functions, 2.5 MB of code and ` +
+    '0.5 MB of data; target: bytes to instance ≤ 20 ms):');
+  out();
+  out('| | chorus | node (V8) | wasm-interp |');
+  out('|---|---:|---:|---:|');
+  out(`| decode + validate | ${fmt(ours['big/decode_validate'])} | | |`);
+  out(`| bytes → instance | ${fmt(ours['big/instantiate'])} | ${fmt(peer['big/node_instantiate'])} | ` +
+    `${fmt(peer['big/wasm_interp_load'])} |`);
+  out();
+  out('chorus: decode, validate, translate every function, instantiate (data and element segments).');
+  out('node: `new WebAssembly.Instance(new WebAssembly.Module(bytes))`; V8 in Node.js 20 compiles');
+  out('lazily, on each function\'s first call. wasm-interp: a whole process that reads, validates');
+  out('and instantiates the module without running it.');
+  out();
+  out('wasm-interp calls only exports without parameters, so it runs `run_interp()` = run(interp_n)');
+  out('(n per kernel: ' + spec.kernels.map((k) => `${k.name} ${k.interp_n}`).join(', ') + '); its');
+  out('CPU time minus that of loading the same module, per unit of n, times n. Every engine\'s result');
+  out('was checked against the native checksum before its time was taken.');
+  return lines.join('\n');
+}
