@@ -4,9 +4,11 @@
 // .wasm files in node (V8) and in wabt's wasm-interp; wasm_report.mjs prints the table.
 //
 // Cases: KERNEL/native, KERNEL/chorus_metered, KERNEL/chorus_unmetered (one run(n) each, n from
-// the kernel's bench_n()), big/decode_validate and big/instantiate (from bytes to a ready
-// instance: decode, validate, translate, instantiate). Every result is checked against the native checksum; a mismatch ends the
-// benchmark with an error, as its times would mean nothing.
+// the kernel's bench_n()), big/decode_validate, big/instantiate (from bytes to a ready instance:
+// decode, validate, translate, instantiate) and big/instantiate_compiled (a new instance of the
+// module compiled once, which is what a replica does per message: it compiles a canister's
+// module when it is installed and keeps the result). Every result is checked against the native
+// checksum; a mismatch ends the benchmark with an error, as its times would mean nothing.
 #include <benchmark/benchmark.h>
 
 #include <cstdio>
@@ -17,6 +19,7 @@
 #include <string>
 #include <vector>
 
+#include "base/file.h"
 #include "wasm/interpreter.h"
 #include "wasm/runtime.h"
 #include "wasm/validator.h"
@@ -59,11 +62,6 @@ std::string kernel_path(const std::string& file) {
   return std::string(CHORUS_WASM_KERNEL_DIR) + "/" + file;
 }
 
-Result<Bytes> read_file(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return Error("cannot read " + path + " (built by the wasm_kernels target)");
-  return Bytes(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
-}
 
 [[noreturn]] void die(const std::string& message) {
   std::fprintf(stderr, "wasm_bench: %s\n", message.c_str());
@@ -106,7 +104,9 @@ Result<std::unique_ptr<Loaded>> load(ByteView bytes) {
 
 Bytes must_read(const std::string& file) {
   auto bytes = read_file(kernel_path(file));
-  if (!bytes.ok()) die(bytes.error().message());
+  if (!bytes.ok()) {
+    die(bytes.error().message() + " (built by the wasm_kernels and wasm_big_module targets)");
+  }
   return std::move(bytes).value();
 }
 
@@ -147,10 +147,29 @@ void chorus(benchmark::State& state, const Kernel& k, bool metered) {
 // (segments applied) ready to run. Translation is not timed alone: repeated on its own it ran three
 // times slower than the whole way (perf: page faults under malloc), a figure of the allocator
 // rather than of the translator; the difference of the two cases is translation + instantiation.
-enum class Stage { kDecodeValidate, kInstantiate };
+enum class Stage { kDecodeValidate, kInstantiate, kInstantiateCompiled };
 
 void big(benchmark::State& state, Stage stage) {
   Bytes bytes = must_read("big.wasm");
+  if (stage == Stage::kInstantiateCompiled) {
+    auto m = decode_and_validate(bytes);
+    if (!m.ok()) die("big.wasm: " + m.error().message());
+    auto module = std::make_shared<const Module>(std::move(m).value());
+    Interpreter interpreter;
+    auto code = compile(*module, interpreter);
+    if (!code.ok()) die("big.wasm: " + code.error().message());
+    for (auto _ : state) {
+      auto store = std::make_unique<Store>();
+      auto inst = store->instantiate(module, *code, no_imports, interpreter);
+      if (!inst.ok()) die("big.wasm: " + inst.error().message());
+      benchmark::DoNotOptimize(inst);
+      state.PauseTiming();
+      store.reset();
+      state.ResumeTiming();
+    }
+    state.counters["bytes"] = static_cast<double>(bytes.size());
+    return;
+  }
   for (auto _ : state) {
     // Freeing the result is not part of the case; it happens with the timer paused.
     if (stage == Stage::kDecodeValidate) {
@@ -228,6 +247,8 @@ void register_all() {
   benchmark::RegisterBenchmark("big/decode_validate", big, Stage::kDecodeValidate)
       ->Unit(benchmark::kMillisecond);
   benchmark::RegisterBenchmark("big/instantiate", big, Stage::kInstantiate)
+      ->Unit(benchmark::kMillisecond);
+  benchmark::RegisterBenchmark("big/instantiate_compiled", big, Stage::kInstantiateCompiled)
       ->Unit(benchmark::kMillisecond);
 }
 
