@@ -121,6 +121,9 @@ Fp2 Fp2::square() const {
   return fp2_square<false>(*this);
 }
 
+Fp2 detail::fp2_mul_portable(const Fp2& a, const Fp2& b) { return fp2_mul<false>(a, b); }
+Fp2 detail::fp2_square_portable(const Fp2& a) { return fp2_square<false>(a); }
+
 std::optional<Fp> Fp::from_bytes(ByteView be48) {
   if (be48.size() != kBytes) return std::nullopt;
   Limbs v{};

@@ -640,6 +640,13 @@ struct Fp2 {
   }
 };
 
+namespace detail {
+// The Fp2 product and square on the portable multiplication whatever the CPU, for the tests that
+// hold the two paths of the operators above to the same results.
+Fp2 fp2_mul_portable(const Fp2& a, const Fp2& b);
+Fp2 fp2_square_portable(const Fp2& a);
+}  // namespace detail
+
 // Fp6 = Fp2[v] / (v^3 - xi).
 struct Fp6 {
   Fp2 c0, c1, c2;  // c0 + c1 v + c2 v^2
