@@ -36,16 +36,32 @@ Bytes random_bytes(size_t n) {
 struct GroupFree { void operator()(EC_GROUP* g) const { EC_GROUP_free(g); } };
 struct PointFree { void operator()(EC_POINT* p) const { EC_POINT_free(p); } };
 
+// Whether the 32-byte big-endian |secret| lies in [1, |order|), in the same time for every secret:
+// the borrow of secret - order over all bytes and an OR of all bytes, with no early exit (BN_cmp
+// and BN_is_zero stop at the first differing word).
+bool in_scalar_range(ByteView secret, const BIGNUM* order) {
+  std::array<uint8_t, 32> n{};
+  require(secret.size() == n.size() && BN_bn2binpad(order, n.data(), 32) == 32);
+  unsigned borrow = 0;
+  unsigned any = 0;
+  for (size_t i = n.size(); i-- > 0;) {
+    unsigned diff = static_cast<unsigned>(secret[i]) - n[i] - borrow;
+    borrow = (diff >> 8) & 1;
+    any |= secret[i];
+  }
+  return (borrow & static_cast<unsigned>(any != 0)) != 0;
+}
+
 // The uncompressed public point of a P-256 secret scalar, or nullopt when the scalar is not in
-// [1, n).
+// [1, n). REQUIRES: |secret| has 32 bytes.
 std::optional<Bytes> p256_public_point(ByteView secret) {
   std::unique_ptr<EC_GROUP, GroupFree> group(EC_GROUP_new_by_curve_name(NID_X9_62_prime256v1));
-  Bn k(BN_bin2bn(secret.data(), static_cast<int>(secret.size()), nullptr));
-  require(group && k);
+  require(group != nullptr);
+  if (!in_scalar_range(secret, EC_GROUP_get0_order(group.get()))) return std::nullopt;
+  Bn k(BN_secure_new());
+  require(k != nullptr);
   BN_set_flags(k.get(), BN_FLG_CONSTTIME);
-  if (BN_is_zero(k.get()) || BN_cmp(k.get(), EC_GROUP_get0_order(group.get())) >= 0) {
-    return std::nullopt;
-  }
+  require(BN_bin2bn(secret.data(), static_cast<int>(secret.size()), k.get()) != nullptr);
   std::unique_ptr<EC_POINT, PointFree> point(EC_POINT_new(group.get()));
   require(point && EC_POINT_mul(group.get(), point.get(), k.get(), nullptr, nullptr, nullptr) == 1);
   Bytes out(65);

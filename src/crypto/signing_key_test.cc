@@ -37,6 +37,27 @@ TEST(EcdsaSigningKey, P256MatchesRfc6979Vectors) {
   }
 }
 
+TEST(EcdsaSigningKey, P256SecretMustBeInRange) {
+  using Curve = EcdsaSigningKey::Curve;
+  // n, the order of P-256.
+  const std::string n = "ffffffff00000000ffffffffffffffffbce6faada7179e84f3b9cac2fc632551";
+  const std::string n_minus_1 = "ffffffff00000000ffffffffffffffffbce6faada7179e84f3b9cac2fc632550";
+  const std::string n_plus_1 = "ffffffff00000000ffffffffffffffffbce6faada7179e84f3b9cac2fc632552";
+  const std::string zero(64, '0');
+  const std::string one = std::string(63, '0') + "1";
+  EXPECT_FALSE(EcdsaSigningKey::from_secret(Curve::kP256, unhex(zero)).ok());
+  EXPECT_FALSE(EcdsaSigningKey::from_secret(Curve::kP256, unhex(n)).ok());
+  EXPECT_FALSE(EcdsaSigningKey::from_secret(Curve::kP256, unhex(n_plus_1)).ok());
+  EXPECT_FALSE(EcdsaSigningKey::from_secret(Curve::kP256, unhex(std::string(64, 'f'))).ok());
+  EXPECT_FALSE(EcdsaSigningKey::from_secret(Curve::kP256, unhex(one + "00")).ok());  // 33 bytes
+  for (const std::string& ok : {one, n_minus_1, std::string(kRfcSecret)}) {
+    auto key = EcdsaSigningKey::from_secret(Curve::kP256, unhex(ok));
+    ASSERT_TRUE(key.ok()) << ok;
+    Bytes m = to_bytes(std::string_view("in range"));
+    EXPECT_TRUE(verify_basic_signature(key->public_key(), m, key->sign(m)).ok()) << ok;
+  }
+}
+
 TEST(EcdsaSigningKey, SigningIsDeterministicAndDependsOnKeyAndMessage) {
   for (auto curve : {EcdsaSigningKey::Curve::kP256, EcdsaSigningKey::Curve::kSecp256k1}) {
     EcdsaSigningKey a = EcdsaSigningKey::generate(curve);
