@@ -286,13 +286,15 @@ Fp12 Fp12::cyclotomic_square() const {
   fp4_square(a0, a3, s0x, s0y);
   fp4_square(a1, a4, s1x, s1y);
   fp4_square(a2, a5, s2x, s2y);
-  auto three = [](const Fp2& t) { return t.dbl() + t; };
-  Fp2 r0 = three(s0x) - a0.dbl();
-  Fp2 r3 = three(s0y) + a3.dbl();
-  Fp2 r1 = three(s2y.mul_by_xi()) + a1.dbl();
-  Fp2 r4 = three(s2x) - a4.dbl();
-  Fp2 r2 = three(s1x) - a2.dbl();
-  Fp2 r5 = three(s1y) + a5.dbl();
+  // 3 s - 2 a as 2 (s - a) + s, and 3 s + 2 a as 2 (s + a) + s: three additions, not four.
+  auto minus = [](const Fp2& sq, const Fp2& a) { return (sq - a).dbl() + sq; };
+  auto plus = [](const Fp2& sq, const Fp2& a) { return (sq + a).dbl() + sq; };
+  Fp2 r0 = minus(s0x, a0);
+  Fp2 r3 = plus(s0y, a3);
+  Fp2 r1 = plus(s2y.mul_by_xi(), a1);
+  Fp2 r4 = minus(s2x, a4);
+  Fp2 r2 = minus(s1x, a2);
+  Fp2 r5 = plus(s1y, a5);
   return {{r0, r2, r4}, {r1, r3, r5}};
 }
 
