@@ -100,6 +100,45 @@ void hash_to_g1(benchmark::State& state) {
 }
 BENCHMARK(hash_to_g1);
 
+// The parts of bls_verify, for profiling; the JS peer has no twins of these.
+void verify_part_decode_signature(benchmark::State& state) {
+  const Inputs& in = inputs();
+  for (auto _ : state) benchmark::DoNotOptimize(decode_signature(in.signature));
+}
+BENCHMARK(verify_part_decode_signature);
+
+void verify_part_decode_public_key(benchmark::State& state) {
+  const Inputs& in = inputs();
+  for (auto _ : state) benchmark::DoNotOptimize(decode_public_key(in.public_key));
+}
+BENCHMARK(verify_part_decode_public_key);
+
+void verify_part_prepare_public_key(benchmark::State& state) {
+  G2Affine pk = decode_public_key(inputs().public_key)->to_affine();
+  for (auto _ : state) benchmark::DoNotOptimize(G2Prepared(pk));
+}
+BENCHMARK(verify_part_prepare_public_key);
+
+void verify_part_miller_loop_2(benchmark::State& state) {
+  const Inputs& in = inputs();
+  G2Prepared pk(*decode_public_key(in.public_key));
+  G2Prepared g2(-G2::generator());
+  const PreparedPairingInput pairs[2] = {
+      {decode_signature(in.signature)->to_affine(), &g2},
+      {bls12_381::hash_to_g1(message(), as_bytes(kSignatureDst)).to_affine(), &pk},
+  };
+  for (auto _ : state) benchmark::DoNotOptimize(multi_miller_loop(pairs));
+}
+BENCHMARK(verify_part_miller_loop_2);
+
+void verify_part_final_exponentiation(benchmark::State& state) {
+  const Inputs& in = inputs();
+  PairingInput pair{in.p.to_affine(), in.q.to_affine()};
+  Fp12 f = multi_miller_loop(std::span<const PairingInput>(&pair, 1));
+  for (auto _ : state) benchmark::DoNotOptimize(final_exponentiation(f));
+}
+BENCHMARK(verify_part_final_exponentiation);
+
 // The JS peer measures the same inputs: when CHORUS_BENCH_INPUTS names a folder, write them there.
 void write_inputs() {
   const char* dir = std::getenv("CHORUS_BENCH_INPUTS");

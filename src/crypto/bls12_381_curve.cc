@@ -2,6 +2,8 @@
 
 #include <string>
 
+#include "crypto/secure_wipe.h"
+
 namespace chorus::bls12_381 {
 namespace {
 
@@ -203,6 +205,8 @@ Scalar recode_with_top_bit(const Scalar& k) {
   uint64_t use_k1 = 0 - (k1[3] >> 63);
   Scalar out;
   for (size_t i = 0; i < 4; ++i) out[i] = (k1[i] & use_k1) | (k2[i] & ~use_k1);
+  secure_wipe(k1);
+  secure_wipe(k2);
   return out;
 }
 
@@ -222,6 +226,7 @@ Point<F> Point<F>::mul_secret(const Scalar& scalar) const {
     r0 = r0.dbl();
     conditional_swap(b, r0, r1);
   }
+  secure_wipe(k);
   return r0;
 }
 

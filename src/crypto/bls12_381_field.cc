@@ -14,15 +14,30 @@ constexpr Limbs kPMinus2 = detail::sub_small(kP, 2);
 constexpr Limbs kPPlus1Over4 = detail::div_small(detail::add_small(kP, 1), 4);
 constexpr Limbs kPMinus1Over2 = detail::div_small(detail::sub_small(kP, 1), 2);
 constexpr Limbs kPMinus1Over6 = detail::div_small(detail::sub_small(kP, 1), 6);
+constexpr Limbs kPMinus3Over4 = detail::div_small(detail::sub_small(kP, 3), 4);
+constexpr Fp kHalf = Fp::from_canonical(detail::div_small(detail::add_small(kP, 1), 2));  // 1 / 2
 
-// Square-and-multiply from the top bit; |T| is any type with *, square() and a one().
+// Fixed 4-bit windows from the top: about one product per four exponent bits instead of one per
+// set bit. Which table entry is used depends on the exponent only, which callers make public.
+// |T| is any type with *, square() and a one().
 template <typename T>
 T pow_limbs(const T& base, const T& one, std::span<const uint64_t> exponent) {
+  std::array<T, 16> table;
+  table[0] = one;
+  table[1] = base;
+  for (size_t i = 2; i < 16; ++i) table[i] = table[i - 1] * base;
   T acc = one;
+  bool started = false;  // spares the squarings of one above the exponent's leading window
   for (size_t i = exponent.size(); i-- > 0;) {
-    for (int bit = 63; bit >= 0; --bit) {
-      acc = acc.square();
-      if ((exponent[i] >> bit) & 1) acc = acc * base;
+    for (int shift = 60; shift >= 0; shift -= 4) {
+      size_t window = static_cast<size_t>((exponent[i] >> shift) & 0xf);
+      if (started) {
+        acc = acc.square().square().square().square();
+        if (window != 0) acc = acc * table[window];
+      } else if (window != 0) {
+        acc = table[window];
+        started = true;
+      }
     }
   }
   return acc;
@@ -46,6 +61,68 @@ Limbs mont_mul_dispatch(const Limbs& a, const Limbs& b) {
 }
 #endif
 }  // namespace detail
+
+namespace detail {
+
+struct FpLimbsAccess {
+  static const Limbs& limbs(const Fp& a) { return a.l_; }
+  static Fp from_limbs(const Limbs& l) {
+    Fp out;
+    out.l_ = l;
+    return out;
+  }
+};
+
+}  // namespace detail
+
+namespace {
+
+// The Fp product by one path, inlined into the Fp2 operations below.
+template <bool kMulxAdx>
+[[gnu::always_inline]] inline Fp mul_by_path(const Fp& a, const Fp& b) {
+  using detail::FpLimbsAccess;
+#if defined(CHORUS_BLS_MULX_ADX)
+  if constexpr (kMulxAdx) {
+    return FpLimbsAccess::from_limbs(
+        detail::mont_mul_mulx_adx(FpLimbsAccess::limbs(a), FpLimbsAccess::limbs(b)));
+  }
+#endif
+  return FpLimbsAccess::from_limbs(
+      detail::mont_mul_portable(FpLimbsAccess::limbs(a), FpLimbsAccess::limbs(b)));
+}
+
+template <bool kMulxAdx>
+Fp2 fp2_mul(const Fp2& a, const Fp2& b) {
+  // Karatsuba: three Fp products instead of four.
+  Fp t0 = mul_by_path<kMulxAdx>(a.c0, b.c0);
+  Fp t1 = mul_by_path<kMulxAdx>(a.c1, b.c1);
+  return {t0 - t1, mul_by_path<kMulxAdx>(a.c0 + a.c1, b.c0 + b.c1) - t0 - t1};
+}
+
+template <bool kMulxAdx>
+Fp2 fp2_square(const Fp2& a) {
+  // (c0 + c1 u)^2 = (c0 + c1)(c0 - c1) + 2 c0 c1 u
+  return {mul_by_path<kMulxAdx>(a.c0 + a.c1, a.c0 - a.c1), mul_by_path<kMulxAdx>(a.c0, a.c1).dbl()};
+}
+
+}  // namespace
+
+Fp2 operator*(const Fp2& a, const Fp2& b) {
+#if defined(CHORUS_BLS_MULX_ADX)
+  if (detail::g_cpu_has_mulx_adx) return fp2_mul<true>(a, b);
+#endif
+  return fp2_mul<false>(a, b);
+}
+
+Fp2 Fp2::square() const {
+#if defined(CHORUS_BLS_MULX_ADX)
+  if (detail::g_cpu_has_mulx_adx) return fp2_square<true>(*this);
+#endif
+  return fp2_square<false>(*this);
+}
+
+Fp2 detail::fp2_mul_portable(const Fp2& a, const Fp2& b) { return fp2_mul<false>(a, b); }
+Fp2 detail::fp2_square_portable(const Fp2& a) { return fp2_square<false>(a); }
 
 std::optional<Fp> Fp::from_bytes(ByteView be48) {
   if (be48.size() != kBytes) return std::nullopt;
@@ -122,8 +199,12 @@ Fp2 Fp2::pow(std::span<const uint64_t> exponent) const {
 
 std::optional<Fp2> Fp2::sqrt() const {
   // Via the norm (the "complex method" for p = 3 mod 4): if x = a + b u with x^2 = c0 + c1 u,
-  // then a^2 = (c0 + sqrt(c0^2 + c1^2)) / 2 for one of the two signs of that root, and
-  // b = c1 / (2 a). The result is checked by squaring, which covers every degenerate case.
+  // then a^2 - b^2 = c0 and 2 a b = c1, so with alpha = sqrt(c0^2 + c1^2) the values
+  // delta = (c0 + alpha) / 2 and delta' = (c0 - alpha) / 2 are a^2 and -b^2 in some order. Their
+  // product is -c1^2 / 4, a non-square as -1 is one, so exactly one of them is a square. One
+  // exponentiation t = delta^((p - 3) / 4) serves both cases: s = t delta has s t = delta^((p-1)/2),
+  // which is 1 when delta is a square (s = sqrt(delta), 1 / s = t) and -1 otherwise (s^2 = -delta,
+  // 1 / s = -t). The result is checked by squaring, which covers every degenerate case.
   if (is_zero()) return zero();
   if (c1.is_zero()) {
     if (auto r = c0.sqrt()) return Fp2{*r, Fp::zero()};
@@ -134,15 +215,12 @@ std::optional<Fp2> Fp2::sqrt() const {
   }
   std::optional<Fp> alpha = (c0.square() + c1.square()).sqrt();
   if (!alpha) return std::nullopt;
-  Fp half = Fp::from_u64(2).inverse();
-  Fp delta = (c0 + *alpha) * half;
-  std::optional<Fp> a = delta.sqrt();
-  if (!a) {
-    delta = (c0 - *alpha) * half;
-    a = delta.sqrt();
-    if (!a) return std::nullopt;
-  }
-  Fp2 candidate{*a, c1 * a->dbl().inverse()};
+  Fp delta = (c0 + *alpha) * kHalf;
+  Fp t = delta.pow(kPMinus3Over4);
+  Fp s = t * delta;
+  Fp half_c1_t = c1 * kHalf * t;
+  // delta a square: a = s, b = c1 / (2 s). Otherwise -delta = s^2 is b^2 and a = c1 / (2 s).
+  Fp2 candidate = s.square() == delta ? Fp2{s, half_c1_t} : Fp2{-half_c1_t, s};
   if (candidate.square() != *this) return std::nullopt;
   return candidate;
 }
@@ -208,13 +286,15 @@ Fp12 Fp12::cyclotomic_square() const {
   fp4_square(a0, a3, s0x, s0y);
   fp4_square(a1, a4, s1x, s1y);
   fp4_square(a2, a5, s2x, s2y);
-  auto three = [](const Fp2& t) { return t.dbl() + t; };
-  Fp2 r0 = three(s0x) - a0.dbl();
-  Fp2 r3 = three(s0y) + a3.dbl();
-  Fp2 r1 = three(s2y.mul_by_xi()) + a1.dbl();
-  Fp2 r4 = three(s2x) - a4.dbl();
-  Fp2 r2 = three(s1x) - a2.dbl();
-  Fp2 r5 = three(s1y) + a5.dbl();
+  // 3 s - 2 a as 2 (s - a) + s, and 3 s + 2 a as 2 (s + a) + s: three additions, not four.
+  auto minus = [](const Fp2& sq, const Fp2& a) { return (sq - a).dbl() + sq; };
+  auto plus = [](const Fp2& sq, const Fp2& a) { return (sq + a).dbl() + sq; };
+  Fp2 r0 = minus(s0x, a0);
+  Fp2 r3 = plus(s0y, a3);
+  Fp2 r1 = plus(s2y.mul_by_xi(), a1);
+  Fp2 r4 = minus(s2x, a4);
+  Fp2 r2 = minus(s1x, a2);
+  Fp2 r5 = plus(s1y, a5);
   return {{r0, r2, r4}, {r1, r3, r5}};
 }
 

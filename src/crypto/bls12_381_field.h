@@ -513,6 +513,14 @@ constexpr Limbs div_small(const Limbs& a, uint64_t d) {
 
 }  // namespace detail
 
+class Fp;
+
+namespace detail {
+// The Montgomery limbs of an Fp, for the Fp2 products in field.cc that pick the multiplication
+// path once per product rather than once per Fp multiplication.
+struct FpLimbsAccess;
+}  // namespace detail
+
 class Fp {
  public:
   static constexpr size_t kBytes = 48;
@@ -592,6 +600,7 @@ class Fp {
   }
 
  private:
+  friend struct detail::FpLimbsAccess;
   Limbs l_;  // Montgomery form a * 2^384 mod p, always below p
 };
 
@@ -607,22 +616,15 @@ struct Fp2 {
 
   friend Fp2 operator+(const Fp2& a, const Fp2& b) { return {a.c0 + b.c0, a.c1 + b.c1}; }
   friend Fp2 operator-(const Fp2& a, const Fp2& b) { return {a.c0 - b.c0, a.c1 - b.c1}; }
-  friend Fp2 operator*(const Fp2& a, const Fp2& b) {
-    // Karatsuba: three Fp products instead of four.
-    Fp t0 = a.c0 * b.c0;
-    Fp t1 = a.c1 * b.c1;
-    return {t0 - t1, (a.c0 + a.c1) * (b.c0 + b.c1) - t0 - t1};
-  }
+  // Out of line (field.cc), choosing the multiplication path once for the three Fp products.
+  friend Fp2 operator*(const Fp2& a, const Fp2& b);
   friend Fp2 operator*(const Fp2& a, const Fp& b) { return {a.c0 * b, a.c1 * b}; }
   Fp2 operator-() const { return {-c0, -c1}; }
   Fp2& operator+=(const Fp2& b) { return *this = *this + b; }
   Fp2& operator-=(const Fp2& b) { return *this = *this - b; }
   Fp2& operator*=(const Fp2& b) { return *this = *this * b; }
 
-  Fp2 square() const {
-    // (c0 + c1 u)^2 = (c0 + c1)(c0 - c1) + 2 c0 c1 u
-    return {(c0 + c1) * (c0 - c1), (c0 * c1).dbl()};
-  }
+  Fp2 square() const;  // out of line, as the product
   Fp2 dbl() const { return {c0.dbl(), c1.dbl()}; }
   Fp2 conjugate() const { return {c0, -c1}; }  // also the p-power Frobenius
   // Multiplication by the Fp6 non-residue xi = u + 1.
@@ -637,6 +639,13 @@ struct Fp2 {
     return c1.lexicographically_largest() || (c1.is_zero() && c0.lexicographically_largest());
   }
 };
+
+namespace detail {
+// The Fp2 product and square on the portable multiplication whatever the CPU, for the tests that
+// hold the two paths of the operators above to the same results.
+Fp2 fp2_mul_portable(const Fp2& a, const Fp2& b);
+Fp2 fp2_square_portable(const Fp2& a);
+}  // namespace detail
 
 // Fp6 = Fp2[v] / (v^3 - xi).
 struct Fp6 {

@@ -140,11 +140,15 @@ constexpr std::array<Fp, 15> kIsoYDen = {
                  "24efcd6356caa205ca2f570f13497804415473a1d634b8f"),
 };
 
-// Horner evaluation of sum coeffs[i] x^i, plus x^coeffs.size() if monic.
-template <size_t N>
-Fp eval_poly(const std::array<Fp, N>& coeffs, const Fp& x, bool monic) {
+// The homogenised polynomial sum_i coeffs[i] num^i den^(d - i) for a polynomial of degree d in
+// x = num / den, that is den^d times its value at x; monic polynomials have an implicit leading
+// coefficient 1 (d = N), the others d = N - 1. |den_powers|[k] is den^k. Horner's rule on num.
+template <size_t N, size_t M>
+Fp eval_poly_projective(const std::array<Fp, N>& coeffs, bool monic, const Fp& num,
+                        const std::array<Fp, M>& den_powers) {
+  const size_t degree = monic ? N : N - 1;
   Fp acc = monic ? Fp::one() : coeffs[N - 1];
-  for (size_t i = monic ? N : N - 1; i-- > 0;) acc = acc * x + coeffs[i];
+  for (size_t i = degree; i-- > 0;) acc = acc * num + coeffs[i] * den_powers[degree - i];
   return acc;
 }
 
@@ -160,8 +164,9 @@ bool sqrt_ratio(const Fp& u, const Fp& v, Fp& y) {
   return is_qr;
 }
 
-// map_to_curve_simple_swu, the straight-line form of RFC 9380 appendix F.2, onto E'.
-void map_to_isogenous_curve(const Fp& u, Fp& x, Fp& y) {
+// map_to_curve_simple_swu, the straight-line form of RFC 9380 appendix F.2, onto E', with x
+// left as the fraction x_num / x_den (x_den is never zero) to spare an inversion.
+void map_to_isogenous_curve(const Fp& u, Fp& x_num, Fp& x_den, Fp& y) {
   Fp tv1 = kSswuZ * u.square();
   Fp tv2 = tv1.square() + tv1;
   Fp tv3 = kSswuB * (tv2 + Fp::one());
@@ -173,10 +178,10 @@ void map_to_isogenous_curve(const Fp& u, Fp& x, Fp& y) {
   Fp y1;
   bool is_gx1_square = sqrt_ratio(gx_num, tv6, y1);
   // Otherwise x2 = tv1 x1 and y2 = tv1 u y1, as g(x2) = Z^3 u^6 g(x1).
-  x = Fp::select(is_gx1_square, tv3, tv1 * tv3);
+  x_num = Fp::select(is_gx1_square, tv3, tv1 * tv3);
+  x_den = tv4;
   y = Fp::select(is_gx1_square, y1, tv1 * u * y1);
   if (u.sgn0() != y.sgn0()) y = -y;
-  x *= tv4.inverse();
 }
 
 }  // namespace
@@ -229,12 +234,18 @@ std::array<Fp, 2> hash_to_field_g1(ByteView msg, ByteView dst) {
 }
 
 G1 map_to_curve_g1(const Fp& u) {
-  Fp xp, yp;
-  map_to_isogenous_curve(u, xp, yp);
-  Fp x_num = eval_poly(kIsoXNum, xp, false);
-  Fp x_den = eval_poly(kIsoXDen, xp, true);
-  Fp y_num = eval_poly(kIsoYNum, xp, false);
-  Fp y_den = eval_poly(kIsoYDen, xp, true);
+  Fp xn, xd, yp;
+  map_to_isogenous_curve(u, xn, xd, yp);
+  // With x' = xn / xd on E', the isogeny's x = x_num / x_den and y = y' y_num / y_den become
+  // ratios of homogenised polynomials: x = XN / (xd XD) and y = y' YN / YD (the powers of xd
+  // cancel: degrees 11 over 10, and 15 over 15).
+  std::array<Fp, 16> xd_powers;
+  xd_powers[0] = Fp::one();
+  for (size_t i = 1; i < xd_powers.size(); ++i) xd_powers[i] = xd_powers[i - 1] * xd;
+  Fp x_num = eval_poly_projective(kIsoXNum, false, xn, xd_powers);
+  Fp x_den = eval_poly_projective(kIsoXDen, true, xn, xd_powers) * xd;
+  Fp y_num = eval_poly_projective(kIsoYNum, false, xn, xd_powers);
+  Fp y_den = eval_poly_projective(kIsoYDen, true, xn, xd_powers);
   // The isogeny's kernel maps to the identity (section 6.6.3).
   if (x_den.is_zero() || y_den.is_zero()) return G1::identity();
   // Jacobian coordinates without inversions (the conversion of RFC 9380 appendix G.1): with

@@ -113,6 +113,7 @@ Result<Fr> Fr::from_bytes(ByteView be32) {
     s[(kBytes - 1 - i) / 8] |= static_cast<uint64_t>(be32[i]) << (8 * ((kBytes - 1 - i) % 8));
   }
   std::optional<Fr> out = from_scalar(s);
+  secure_wipe(s);
   if (!out) return Error("scalar: not below the group order");
   return *out;
 }
@@ -124,7 +125,7 @@ Result<Fr> Fr::random(RandomSource& rng) {
     CHORUS_RETURN_IF_ERROR(rng.fill(buf));
     buf[0] &= 0x7f;  // r < 2^255
     Result<Fr> candidate = from_bytes(buf);
-    std::fill(buf.begin(), buf.end(), 0);
+    secure_wipe(buf);
     if (candidate.ok()) return candidate;
   }
   return Error("random scalar: the random source keeps producing values above the group order");
@@ -146,6 +147,7 @@ std::array<uint8_t, Fr::kBytes> Fr::to_bytes() const {
   for (size_t i = 0; i < kBytes; ++i) {
     out[kBytes - 1 - i] = static_cast<uint8_t>(s[i / 8] >> (8 * (i % 8)));
   }
+  secure_wipe(s);
   return out;
 }
 
@@ -205,9 +207,25 @@ Status SeededRandom::fill(std::span<uint8_t> out) {
     Sha256Digest block = h.finish();
     size_t n = std::min(block.size(), out.size() - pos);
     std::copy_n(block.begin(), n, out.begin() + static_cast<std::ptrdiff_t>(pos));
+    secure_wipe(block);
     pos += n;
   }
   return ok_status();
 }
+
+namespace {
+
+template <typename F>
+Point<F> mul_secret_fr(const Point<F>& p, const Fr& k) {
+  Scalar limbs = k.to_scalar();
+  Point<F> out = p.mul_secret(limbs);
+  secure_wipe(limbs);
+  return out;
+}
+
+}  // namespace
+
+G1 mul_secret(const G1& p, const Fr& k) { return mul_secret_fr(p, k); }
+G2 mul_secret(const G2& p, const Fr& k) { return mul_secret_fr(p, k); }
 
 }  // namespace chorus::bls12_381

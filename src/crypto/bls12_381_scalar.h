@@ -12,6 +12,7 @@
 #include "base/bytes.h"
 #include "base/result.h"
 #include "crypto/bls12_381_curve.h"
+#include "crypto/secure_wipe.h"
 
 namespace chorus::bls12_381 {
 
@@ -35,6 +36,9 @@ class OsRandom final : public RandomSource {
 class SeededRandom final : public RandomSource {
  public:
   explicit SeededRandom(ByteView seed) : seed_(seed.begin(), seed.end()) {}
+  ~SeededRandom() override { secure_wipe(seed_); }
+  SeededRandom(const SeededRandom&) = default;
+  SeededRandom& operator=(const SeededRandom&) = default;
   Status fill(std::span<uint8_t> out) override;
 
  private:
@@ -42,11 +46,16 @@ class SeededRandom final : public RandomSource {
   uint64_t counter_ = 0;
 };
 
+// Elements may be secrets (keys, shares, coefficients), so each one wipes its limbs when destroyed,
+// and comparisons do not stop at the first differing limb.
 class Fr {
  public:
   static constexpr size_t kBytes = 32;
 
-  constexpr Fr() : l_{} {}
+  Fr() : l_{} {}
+  Fr(const Fr&) = default;
+  Fr& operator=(const Fr&) = default;
+  ~Fr() { secure_wipe(l_); }
   static Fr zero() { return Fr(); }
   static Fr one() { return from_u64(1); }
   static Fr from_u64(uint64_t v);
@@ -69,7 +78,11 @@ class Fr {
     for (uint64_t v : l_) acc |= v;
     return acc == 0;
   }
-  friend bool operator==(const Fr& a, const Fr& b) = default;
+  friend bool operator==(const Fr& a, const Fr& b) {
+    uint64_t diff = 0;
+    for (size_t i = 0; i < 4; ++i) diff |= a.l_[i] ^ b.l_[i];
+    return diff == 0;
+  }
 
   friend Fr operator+(const Fr& a, const Fr& b);
   friend Fr operator-(const Fr& a, const Fr& b);
@@ -85,5 +98,10 @@ class Fr {
  private:
   std::array<uint64_t, 4> l_;  // a * 2^256 mod r, always below r
 };
+
+// k P by the constant-time ladder (Point::mul_secret), wiping the copy of k's limbs it makes.
+// REQUIRES: P in the order-r subgroup.
+G1 mul_secret(const G1& p, const Fr& k);
+G2 mul_secret(const G2& p, const Fr& k);
 
 }  // namespace chorus::bls12_381

@@ -6,12 +6,18 @@
 namespace chorus::bls12_381 {
 namespace {
 
-// a < b for little-endian limbs.
+// a < b for little-endian limbs: the borrow out of a - b, with no exit on the first differing
+// limb (a is a secret key).
 bool scalar_less(const Scalar& a, const Scalar& b) {
-  for (size_t i = a.size(); i-- > 0;) {
-    if (a[i] != b[i]) return a[i] < b[i];
-  }
-  return false;
+  uint64_t borrow = 0;
+  for (size_t i = 0; i < a.size(); ++i) detail::sub_borrow(a[i], b[i], borrow);
+  return borrow != 0;
+}
+
+bool scalar_is_zero(const Scalar& a) {
+  uint64_t acc = 0;
+  for (uint64_t limb : a) acc |= limb;
+  return acc == 0;
 }
 
 G1 hash_message(ByteView message) { return hash_to_g1(message, as_bytes(kSignatureDst)); }
@@ -31,14 +37,17 @@ Result<SecretKey> SecretKey::from_bytes(ByteView be32) {
   for (size_t i = 0; i < kBytes; ++i) {
     s[(kBytes - 1 - i) / 8] |= static_cast<uint64_t>(be32[i]) << (8 * ((kBytes - 1 - i) % 8));
   }
-  return from_scalar(s);
+  Result<SecretKey> key = from_scalar(s);
+  secure_wipe(s);
+  return key;
 }
 
 Result<SecretKey> SecretKey::from_scalar(const Scalar& scalar) {
-  if (scalar == Scalar{}) return Error("BLS secret key: zero is not a valid key");
-  if (!scalar_less(scalar, kGroupOrder)) {
-    return Error("BLS secret key: not below the group order");
-  }
+  // Both checks run before either verdict is used.
+  bool zero = scalar_is_zero(scalar);
+  bool below_order = scalar_less(scalar, kGroupOrder);
+  if (zero) return Error("BLS secret key: zero is not a valid key");
+  if (!below_order) return Error("BLS secret key: not below the group order");
   return SecretKey(scalar);
 }
 

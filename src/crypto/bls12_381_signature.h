@@ -10,6 +10,7 @@
 #include "base/result.h"
 #include "crypto/bls12_381_curve.h"
 #include "crypto/bls12_381_pairing.h"
+#include "crypto/secure_wipe.h"
 
 namespace chorus::bls12_381 {
 
@@ -23,9 +24,14 @@ class SecretKey {
  public:
   static constexpr size_t kBytes = 32;
 
-  // Big-endian; must be in [1, r).
+  // Big-endian; must be in [1, r). The range checks take the same time for every key; only
+  // whether the key is accepted shows.
   static Result<SecretKey> from_bytes(ByteView be32);
   static Result<SecretKey> from_scalar(const Scalar& scalar);
+
+  SecretKey(const SecretKey&) = default;
+  SecretKey& operator=(const SecretKey&) = default;
+  ~SecretKey() { secure_wipe(scalar_); }
 
   G2 public_key_point() const;  // sk * g2
   PublicKey public_key() const { return g2_to_compressed(public_key_point()); }

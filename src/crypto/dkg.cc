@@ -14,7 +14,7 @@ constexpr uint32_t kMaxParticipants = uint32_t{1} << 31;
 std::string dealer_name(NodeIndex dealer) { return "dealer " + std::to_string(dealer); }
 
 bool share_matches(const PublicCoefficients& commitments, NodeIndex recipient, const Fr& value) {
-  return G2::generator().mul_secret(value.to_scalar()) == commitments.share_public_key(recipient);
+  return mul_secret(G2::generator(), value) == commitments.share_public_key(recipient);
 }
 
 Result<DealerOutput> deal_polynomial(const DkgConfig& config, NodeIndex dealer,
@@ -291,7 +291,7 @@ Result<SecretShare> compute_secret_share(const Transcript& transcript, NodeIndex
     }
     sum += transcript.lagrange.empty() ? it->second : transcript.lagrange[i] * it->second;
   }
-  if (!(G2::generator().mul_secret(sum.to_scalar()) ==
+  if (!(mul_secret(G2::generator(), sum) ==
         transcript.public_coefficients.share_public_key(recipient))) {
     return Error("receiver " + std::to_string(recipient) +
                  ": the sum of the received shares does not match the transcript (a share it "

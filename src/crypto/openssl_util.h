@@ -12,7 +12,8 @@ namespace chorus::internal {
 
 struct PkeyFree { void operator()(EVP_PKEY* p) const { EVP_PKEY_free(p); } };
 struct MdCtxFree { void operator()(EVP_MD_CTX* p) const { EVP_MD_CTX_free(p); } };
-struct BnFree { void operator()(BIGNUM* p) const { BN_free(p); } };
+// Big numbers may hold secrets (keys, nonces): cleared before they are freed.
+struct BnFree { void operator()(BIGNUM* p) const { BN_clear_free(p); } };
 struct SigFree { void operator()(ECDSA_SIG* p) const { ECDSA_SIG_free(p); } };
 using Pkey = std::unique_ptr<EVP_PKEY, PkeyFree>;
 using MdCtx = std::unique_ptr<EVP_MD_CTX, MdCtxFree>;

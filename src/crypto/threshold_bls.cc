@@ -137,7 +137,7 @@ Fr Polynomial::evaluate(const Fr& x) const {
 PublicCoefficients Polynomial::commit() const {
   std::vector<G2> out;
   out.reserve(coefficients_.size());
-  for (const Fr& a : coefficients_) out.push_back(G2::generator().mul_secret(a.to_scalar()));
+  for (const Fr& a : coefficients_) out.push_back(mul_secret(G2::generator(), a));
   return PublicCoefficients(std::move(out));
 }
 
@@ -165,7 +165,7 @@ Result<SignatureShare> SignatureShare::from_bytes(NodeIndex index, ByteView byte
 
 SignatureShare sign_share(const SecretShare& share, ByteView message) {
   G1 h = bls12_381::hash_to_g1(message, as_bytes(bls12_381::kSignatureDst));
-  return SignatureShare{share.index, h.mul_secret(share.value.to_scalar())};
+  return SignatureShare{share.index, mul_secret(h, share.value)};
 }
 
 Status verify_signature_share(const SignatureShare& share, ByteView message,
