@@ -270,6 +270,36 @@ RegisterInterpreter::Trap RegisterInterpreter::call_host(const FuncInst& f, uint
     NEXT();                               \
   }
 
+// Accesses at u32(fp[a] + k) + o, a wasm32 address: the sum stays below 2^33, so the end of the
+// access cannot overflow and one comparison checks it.
+#define EFFECTIVE_AC(n)                                              \
+  uint64_t ea_ = static_cast<uint64_t>(u32(S(1) + pc[2])) + pc[3];  \
+  if (ea_ + (n) > mem_size) TRAP(kMemory);                           \
+  uint8_t* p = mem + ea_
+
+// Loads: d a k o.
+#define LOAD_AC(name, T, expr)      \
+  CASE(name##AC) {                  \
+    EFFECTIVE_AC(sizeof(T));        \
+    T v;                            \
+    std::memcpy(&v, p, sizeof(T));  \
+    S(0) = (expr);                  \
+    pc += 4;                        \
+    NEXT();                         \
+  }
+
+// Stores: a k v o.
+#define STORE_AC(name, T)                                              \
+  CASE(name##AC) {                                                     \
+    T v = static_cast<T>(S(2));                                        \
+    uint64_t ea_ = static_cast<uint64_t>(u32(S(0) + pc[1])) + pc[3];   \
+    if (ea_ + sizeof(T) > mem_size) TRAP(kMemory);                     \
+    memory->mark_written(ea_, sizeof(T));                              \
+    std::memcpy(mem + ea_, &v, sizeof(T));                             \
+    pc += 4;                                                           \
+    NEXT();                                                            \
+  }
+
 // Binary operations in both forms: d a b (slots) and d a k (immediate). |conv| reads an operand
 // from its slot form, |out| turns the result into slot form.
 #define BIN(name, conv, out, expr)          \
@@ -648,6 +678,19 @@ dispatch:
   STORE(Store16, uint16_t)
   STORE(Store32, uint32_t)
   STORE(Store64, uint64_t)
+  LOAD_AC(Load32, uint32_t, v)
+  LOAD_AC(Load64, uint64_t, v)
+  LOAD_AC(I32Load8S, int8_t, static_cast<uint32_t>(static_cast<int32_t>(v)))
+  LOAD_AC(I32Load8U, uint8_t, v)
+  LOAD_AC(I32Load16S, int16_t, static_cast<uint32_t>(static_cast<int32_t>(v)))
+  LOAD_AC(I32Load16U, uint16_t, v)
+  LOAD_AC(I64Load8S, int8_t, static_cast<uint64_t>(static_cast<int64_t>(v)))
+  LOAD_AC(I64Load16S, int16_t, static_cast<uint64_t>(static_cast<int64_t>(v)))
+  LOAD_AC(I64Load32S, int32_t, static_cast<uint64_t>(static_cast<int64_t>(v)))
+  STORE_AC(Store8, uint8_t)
+  STORE_AC(Store16, uint16_t)
+  STORE_AC(Store32, uint32_t)
+  STORE_AC(Store64, uint64_t)
   CASE(MemorySize) {
     S(0) = mem_size / kPageSize;
     pc += 1;

@@ -95,9 +95,14 @@ uint64_t cost_of_numeric(uint8_t b) {
 }
 
 struct Entry {
-  enum Kind : uint8_t { kTemp, kLocal, kConst };
+  // kAddConst: u32(local + k), an i32.add not yet emitted.
+  enum Kind : uint8_t { kTemp, kLocal, kConst, kAddConst };
   Kind kind = kTemp;
-  uint64_t value = 0;  // kLocal: the local's slot; kConst: the constant in slot form
+  uint64_t value = 0;  // kLocal, kAddConst: the local's slot; kConst: the constant in slot form
+  uint64_t k = 0;      // kAddConst
+  bool reads(uint64_t local) const {
+    return (kind == kLocal || kind == kAddConst) && value == local;
+  }
 };
 
 struct Control {
@@ -225,6 +230,8 @@ class RegisterTranslator {
       emit(RegOp::kCopy, dst, e.value);
     } else if (e.kind == Entry::kConst) {
       emit(RegOp::kConst, dst, e.value);
+    } else if (e.kind == Entry::kAddConst) {
+      emit(RegOp::kI32AddC, dst, e.value, e.k);
     }
   }
   void materialize(uint32_t pos) {
@@ -242,20 +249,20 @@ class RegisterTranslator {
   }
   bool references(uint32_t local) const {
     for (const Entry& e : stack_) {
-      if (e.kind == Entry::kLocal && e.value == local) return true;
+      if (e.reads(local)) return true;
     }
     return false;
   }
   void materialize_local(uint32_t local) {
     for (uint32_t i = 0; i < height(); ++i) {
-      if (stack_[i].kind == Entry::kLocal && stack_[i].value == local) materialize(i);
+      if (stack_[i].reads(local)) materialize(i);
     }
   }
   // The slot to read an entry at |pos| from (a constant is first written to the position's slot).
   uint32_t read_slot(Entry& e, uint32_t pos) {
     if (e.kind == Entry::kLocal) return static_cast<uint32_t>(e.value);
-    if (e.kind == Entry::kConst) {
-      emit(RegOp::kConst, temp(pos), e.value);
+    if (e.kind != Entry::kTemp) {
+      emit_copy(temp(pos), e);
       e = Entry{};
     }
     return temp(pos);
@@ -396,6 +403,10 @@ void RegisterTranslator::binary(RegOp o) {
     std::swap(pa, pb);
   }
   // Operands are read from pa's and pb's slots or elsewhere, never from above the result.
+  if (o == RegOp::kI32Add && a.kind == Entry::kLocal && b.kind == Entry::kConst && !dead()) {
+    stack_.push_back(Entry{Entry::kAddConst, a.value, b.value});
+    return;
+  }
   if (b.kind == Entry::kConst) {
     uint32_t sa = read_slot(a, pa);
     emit_result(static_cast<RegOp>(op(o) + 1), sa, b.value);
@@ -406,8 +417,21 @@ void RegisterTranslator::binary(RegOp o) {
   }
 }
 
+// The address-plus-constant forms follow the plain loads and stores in the same order.
+static_assert(op(RegOp::kI64Load32SAC) - op(RegOp::kLoad32AC) ==
+              op(RegOp::kI64Load32S) - op(RegOp::kLoad32));
+static_assert(op(RegOp::kStore64AC) - op(RegOp::kStore8AC) ==
+              op(RegOp::kStore64) - op(RegOp::kStore8));
+
 void RegisterTranslator::load(RegOp o, uint64_t offset) {
-  uint32_t sa = pop_slot();
+  uint32_t pos;
+  Entry a = pop(pos);
+  if (a.kind == Entry::kAddConst) {
+    RegOp fused = static_cast<RegOp>(op(RegOp::kLoad32AC) + (op(o) - op(RegOp::kLoad32)));
+    emit_result(fused, a.value, a.k, offset);
+    return;
+  }
+  uint32_t sa = read_slot(a, pos);
   emit_result(o, sa, offset);
 }
 
@@ -416,6 +440,12 @@ void RegisterTranslator::store(RegOp o, uint64_t offset) {
   Entry v = pop(pv);
   uint32_t pa;
   Entry a = pop(pa);
+  if (a.kind == Entry::kAddConst) {
+    uint32_t sv = read_slot(v, pv);
+    emit(static_cast<RegOp>(op(RegOp::kStore8AC) + (op(o) - op(RegOp::kStore8))), a.value, a.k,
+         sv, offset);
+    return;
+  }
   uint32_t sa = read_slot(a, pa);
   uint32_t sv = read_slot(v, pv);
   emit(o, sa, sv, offset);

@@ -10,6 +10,8 @@
 //     the operation's immediate form (`I32AddC d, a, c`).
 //   - a result consumed at once by local.set/tee x is written to x directly.
 //   - an i32 comparison feeding br_if or if becomes one compare-and-branch.
+//   - `i32.add` of a local and a constant is kept pending too, and folds into a load or store
+//     that uses it as its address (`Load32AC d, a, k, o`).
 // A pending reference is copied into its own slot before anything overwrites the local, and all
 // of them at every block, loop, if, else and end, so that control-flow joins find every value in
 // its slot. Branches copy the values they carry to the target's slots before jumping.
@@ -50,7 +52,12 @@ inline constexpr char kRegisterSimdUnsupported[] =
   X(I32Load16U, 3) X(I64Load8S, 3) X(I64Load16S, 3) X(I64Load32S, 3)                           \
   X(Store8, 3) /* a v o */ X(Store16, 3) X(Store32, 3) X(Store64, 3) X(MemorySize, 1) /* d */  \
   X(MemoryGrow, 2) /* d n */ X(MemoryFill, 3) /* d v n */ X(MemoryCopy, 3) /* d s n */         \
-  X(MemoryInit, 4) /* d s n seg */ X(DataDrop, 1) X(RefFunc, 2) /* d i */
+  X(MemoryInit, 4) /* d s n seg */ X(DataDrop, 1) X(RefFunc, 2) /* d i */                    \
+  /* i32 address = local + constant, folded into the access (memory32 only, as i32 addresses */ \
+  /* are): loads d a k o, stores a k v o; the address is u32(fp[a] + k) + o. */                 \
+  X(Load32AC, 4) X(Load64AC, 4) X(I32Load8SAC, 4) X(I32Load8UAC, 4) X(I32Load16SAC, 4)         \
+  X(I32Load16UAC, 4) X(I64Load8SAC, 4) X(I64Load16SAC, 4) X(I64Load32SAC, 4) X(Store8AC, 4)    \
+  X(Store16AC, 4) X(Store32AC, 4) X(Store64AC, 4)
 
 // The i32 comparisons that fuse with a branch: `<name>BrIf a b t` and `<name>BrIfC a k t`.
 #define CHORUS_WASM_REG_CMP_OPS(X) \
