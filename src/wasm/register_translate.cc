@@ -95,7 +95,8 @@ uint64_t cost_of_numeric(uint8_t b) {
 }
 
 struct Entry {
-  // kAddConst: u32(local + k), an i32.add not yet emitted.
+  // kAddConst: u32(slot + k), an i32.add not yet emitted; the slot is a local's or the entry's own
+  // temp slot.
   enum Kind : uint8_t { kTemp, kLocal, kConst, kAddConst };
   Kind kind = kTemp;
   uint64_t value = 0;  // kLocal, kAddConst: the local's slot; kConst: the constant in slot form
@@ -139,6 +140,15 @@ class RegisterTranslator {
         local_slot_(s.local_slot),
         stack_(s.stack),
         control_(s.control) {
+    for (const Import& im : m.imports) {
+      if (im.kind == ExternKind::kMemory) {
+        memory64_ = im.memory.limits.is64;
+        break;
+      }
+    }
+    if (m.imported_memories == 0 && !m.memories.empty()) {
+      memory64_ = m.memories[0].type.limits.is64;
+    }
     code_.clear();
     map_.assign(f.body.size + 1, kNone);
     fixups_.clear();
@@ -372,6 +382,7 @@ class RegisterTranslator {
   void conditional_branch(Entry cond, uint32_t cond_pos, bool inverted, uint32_t body_target);
 
   const Module& m_;
+  bool memory64_ = false;  // memory 0 takes i64 addresses
   const std::vector<uint32_t>& func_types_;  // the type index of every function, imports first
   const Function& f_;
   const FuncType& type_;
@@ -403,9 +414,17 @@ void RegisterTranslator::binary(RegOp o) {
     std::swap(pa, pb);
   }
   // Operands are read from pa's and pb's slots or elsewhere, never from above the result.
-  if (o == RegOp::kI32Add && a.kind == Entry::kLocal && b.kind == Entry::kConst && !dead()) {
-    stack_.push_back(Entry{Entry::kAddConst, a.value, b.value});
-    return;
+  if (o == RegOp::kI32Add && b.kind == Entry::kConst && !dead()) {
+    // A temp base stays in its own slot, which only this entry may overwrite.
+    if (a.kind == Entry::kLocal) {
+      stack_.push_back(Entry{Entry::kAddConst, a.value, b.value});
+      return;
+    }
+    if (a.kind == Entry::kTemp) {
+      stack_.push_back(Entry{Entry::kAddConst, temp(pa), b.value});
+      last_result_ = kNone;
+      return;
+    }
   }
   if (b.kind == Entry::kConst) {
     uint32_t sa = read_slot(a, pa);
@@ -432,6 +451,12 @@ void RegisterTranslator::load(RegOp o, uint64_t offset) {
     return;
   }
   uint32_t sa = read_slot(a, pos);
+  if (!memory64_) {
+    // A wasm32 address: the form with one bounds comparison.
+    emit_result(static_cast<RegOp>(op(RegOp::kLoad32AC) + (op(o) - op(RegOp::kLoad32))), sa, 0,
+                offset);
+    return;
+  }
   emit_result(o, sa, offset);
 }
 
@@ -448,6 +473,11 @@ void RegisterTranslator::store(RegOp o, uint64_t offset) {
   }
   uint32_t sa = read_slot(a, pa);
   uint32_t sv = read_slot(v, pv);
+  if (!memory64_) {
+    emit(static_cast<RegOp>(op(RegOp::kStore8AC) + (op(o) - op(RegOp::kStore8))), sa, 0, sv,
+         offset);
+    return;
+  }
   emit(o, sa, sv, offset);
 }
 
