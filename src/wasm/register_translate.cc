@@ -649,6 +649,14 @@ Status RegisterTranslator::instruction() {
     case 0x0B: {
       begin(pc, 0);
       Control& c = control_.back();
+      if (control_.size() == 1 && !c.dead && c.results == 1 && height() == 1 &&
+          stack_[0].kind == Entry::kLocal) {
+        // The function's result is a local: return it from there (branches to the end still
+        // find their value in the first operand slot, below).
+        emit(RegOp::kReturn, 1, stack_[0].value);
+        c.dead = true;
+        c.owns_dead = false;
+      }
       if (!c.dead) {
         materialize_all();
       } else {
@@ -730,8 +738,12 @@ Status RegisterTranslator::instruction() {
       begin(pc, kCostDefault);
       if (!dead()) {
         uint32_t r = out_.result_slots;
-        materialize_top(r);
-        emit(RegOp::kReturn, r, temp(height() - r));
+        if (r == 1 && stack_.back().kind == Entry::kLocal) {
+          emit(RegOp::kReturn, 1, stack_.back().value);
+        } else {
+          materialize_top(r);
+          emit(RegOp::kReturn, r, temp(height() - r));
+        }
       }
       end_block();
       go_dead();
