@@ -228,13 +228,13 @@ class RegisterTranslator {
     uint32_t pos;
     return pop(pos);
   }
-  // Pushes a value the next emitted word-at-|dst_word| operation produces in its own slot.
+  // Pushes a temp for the result of the operation about to be emitted; returns its slot.
   uint32_t push_result() {
     uint32_t pos = height();
     stack_.push_back(Entry{});
     return temp(pos);
   }
-  // Emits the copy of a pending entry into the slot of position |pos|.
+  // Emits the copy of a pending entry into slot |dst| (nothing for a temp).
   void emit_copy(uint32_t dst, const Entry& e) {
     if (e.kind == Entry::kLocal) {
       emit(RegOp::kCopy, dst, e.value);
@@ -375,7 +375,7 @@ class RegisterTranslator {
   void load(RegOp o, uint64_t offset);
   void store(RegOp o, uint64_t offset);
   void local_set(uint32_t local, bool tee);
-  // Emits the moves of |e|'s carried values to the target's slots; false if there are none.
+  // Whether taking |e| must copy the values it carries to the target's slots; the copies.
   bool branch_moves_needed(const BranchEntry& e) const;
   void emit_branch_moves(const BranchEntry& e);
   // A conditional branch on the (already popped) condition |cond| at |cond_pos|.
