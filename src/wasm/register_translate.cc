@@ -365,7 +365,8 @@ class RegisterTranslator {
   }
   void push_control(uint32_t params, uint32_t results) {
     bool d = dead();
-    control_.push_back(Control{height() - std::min(params, height()), params, results, d, false, 0});
+    uint32_t base = height() - std::min(params, height());
+    control_.push_back(Control{base, params, results, d, false, 0});
   }
 
   Status instruction();
