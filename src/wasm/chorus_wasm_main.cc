@@ -1,7 +1,8 @@
 // chorus-wasm: the engine's command-line runner.
-//   chorus-wasm spectest [--verbose] PATH...   runs wast2json spec tests (see spectest.h)
+//   chorus-wasm spectest [--verbose] [--executor=stack|register] PATH...
+//                                              runs wast2json spec tests (see spectest.h)
 //   chorus-wasm validate MODULE.wasm...        decodes and validates modules
-//   chorus-wasm run [--limit N] MODULE.wasm --invoke NAME [ARGS...]
+//   chorus-wasm run [--limit N] [--executor=stack|register] MODULE.wasm --invoke NAME [ARGS...]
 //                                              instantiates a module without imports, calls an
 //                                              exported function and prints its results
 // A v128 argument or result is written 0x followed by exactly 32 hex digits: the vector as one
@@ -23,6 +24,7 @@
 #include "base/bytes.h"
 #include "base/file.h"
 #include "wasm/interpreter.h"
+#include "wasm/register_interpreter.h"
 #include "wasm/runtime.h"
 #include "wasm/spectest.h"
 #include "wasm/validator.h"
@@ -30,26 +32,43 @@
 namespace {
 
 int usage() {
-  std::cerr << "usage: chorus-wasm spectest [--verbose] PATH...\n"
+  std::cerr << "usage: chorus-wasm spectest [--verbose] [--executor=stack|register] PATH...\n"
                "       chorus-wasm validate MODULE.wasm...\n"
-               "       chorus-wasm run [--limit N] MODULE.wasm --invoke NAME [ARGS...]\n"
+               "       chorus-wasm run [--limit N] [--executor=stack|register] MODULE.wasm "
+               "--invoke NAME [ARGS...]\n"
                "         (a v128 is 0x and 32 hex digits, byte 15 first)\n";
   return 2;
 }
 
+// Parses --executor=stack|register; false for another value.
+bool parse_executor(const std::string& a, chorus::wasm::ExecutorKind& kind) {
+  std::string v = a.substr(std::string("--executor=").size());
+  if (v == "stack") {
+    kind = chorus::wasm::ExecutorKind::kStack;
+  } else if (v == "register") {
+    kind = chorus::wasm::ExecutorKind::kRegister;
+  } else {
+    return false;
+  }
+  return true;
+}
+
 int spectest(const std::vector<std::string>& args) {
   bool verbose = false;
+  chorus::wasm::ExecutorKind executor = chorus::wasm::ExecutorKind::kStack;
   std::vector<std::string> paths;
   for (const std::string& a : args) {
     if (a == "--verbose" || a == "-v") {
       verbose = true;
+    } else if (a.starts_with("--executor=")) {
+      if (!parse_executor(a, executor)) return usage();
     } else {
       paths.push_back(a);
     }
   }
   if (paths.empty()) return usage();
   chorus::wasm::SpecTestTotals totals;
-  chorus::Status s = chorus::wasm::run_spec_paths(paths, totals, std::cout, verbose);
+  chorus::Status s = chorus::wasm::run_spec_paths(paths, totals, std::cout, verbose, executor);
   if (!s.ok()) {
     std::cerr << "chorus-wasm: " << s.error().message() << "\n";
     return 2;
@@ -189,9 +208,12 @@ int run(const std::vector<std::string>& args) {
   std::string file, name;
   std::vector<std::string> values;
   chorus::wasm::ExecutionLimits limits;
+  chorus::wasm::ExecutorKind executor = chorus::wasm::ExecutorKind::kStack;
   size_t i = 0;
   for (; i < args.size(); ++i) {
-    if (args[i] == "--limit" && i + 1 < args.size()) {
+    if (args[i].starts_with("--executor=")) {
+      if (!parse_executor(args[i], executor)) return usage();
+    } else if (args[i] == "--limit" && i + 1 < args.size()) {
       limits.instructions = std::strtoull(args[++i].c_str(), nullptr, 10);
     } else if (args[i] == "--invoke" && i + 1 < args.size()) {
       name = args[++i];
@@ -217,7 +239,13 @@ int run(const std::vector<std::string>& args) {
   }
   auto module = std::make_shared<const chorus::wasm::Module>(std::move(m).value());
   chorus::wasm::Store store;
-  chorus::wasm::Interpreter interpreter(limits);
+  std::unique_ptr<chorus::wasm::Executor> executor_owner;
+  if (executor == chorus::wasm::ExecutorKind::kRegister) {
+    executor_owner = std::make_unique<chorus::wasm::RegisterInterpreter>(limits);
+  } else {
+    executor_owner = std::make_unique<chorus::wasm::Interpreter>(limits);
+  }
+  chorus::wasm::Executor& interpreter = *executor_owner;
   auto no_imports = [](const chorus::wasm::Import& im) -> chorus::Result<chorus::wasm::Extern> {
     return chorus::Error("unknown import " + im.module + "." + im.name +
                          " (chorus-wasm run provides no imports)");

@@ -39,6 +39,11 @@ class Executor {
  public:
   virtual ~Executor() = default;
 
+  // Translates a validated module into the code this executor runs (compile() in runtime.h calls
+  // it, then prepare()). The default is the stack code of translate.h; an executor with a code
+  // form of its own overrides it.
+  virtual Result<CompiledModule> translate(const Module& module) { return wasm::translate(module); }
+
   // Makes |code| runnable by this executor (called once per module, before any instance of it
   // runs). Code prepared by one executor runs only on executors of the same kind.
   virtual void prepare(CompiledModule& code) = 0;

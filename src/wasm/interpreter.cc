@@ -7,6 +7,7 @@
 #include <type_traits>
 
 #include "wasm/interpreter_simd.h"
+#include "wasm/numeric.h"
 
 namespace chorus::wasm {
 
@@ -49,47 +50,19 @@ constexpr uint64_t kImmediates[] = {
 #undef CHORUS_WASM_OP_IMM
 };
 
-inline uint32_t u32(uint64_t s) { return static_cast<uint32_t>(s); }
-inline float f32(uint64_t s) { return std::bit_cast<float>(static_cast<uint32_t>(s)); }
-inline double f64(uint64_t s) { return std::bit_cast<double>(s); }
-inline uint64_t bits(float f) { return std::bit_cast<uint32_t>(f); }
-inline uint64_t bits(double d) { return std::bit_cast<uint64_t>(d); }
-
-// Every float result that may be a NaN goes through these: Wasm leaves the NaN's payload
-// nondeterministic, the IC fixes it to the canonical one.
-inline uint64_t canon(float f) { return f != f ? 0x7FC00000u : bits(f); }
-inline uint64_t canon(double d) { return d != d ? 0x7FF8000000000000u : bits(d); }
-
-template <typename F>
-inline F wasm_min(F a, F b) {
-  if (a != a || b != b) return std::numeric_limits<F>::quiet_NaN();
-  if (a == b) return std::signbit(a) ? a : b;  // min(-0, +0) is -0
-  return a < b ? a : b;
-}
-template <typename F>
-inline F wasm_max(F a, F b) {
-  if (a != a || b != b) return std::numeric_limits<F>::quiet_NaN();
-  if (a == b) return std::signbit(a) ? b : a;
-  return a > b ? a : b;
-}
-
-// Integer I's range as exact powers of two: a truncated float t converts iff lo <= t < hi.
-template <typename I>
-constexpr double kTruncLo =
-    std::is_signed_v<I> ? -static_cast<double>(uint64_t{1} << (sizeof(I) * 8 - 1)) : 0.0;
-template <typename I>
-constexpr double kTruncHi = std::is_signed_v<I>
-                                ? static_cast<double>(uint64_t{1} << (sizeof(I) * 8 - 1))
-                                : 2.0 * static_cast<double>(uint64_t{1} << (sizeof(I) * 8 - 1));
-
-template <typename I>
-inline uint64_t int_slot(I v) {
-  if constexpr (sizeof(I) == 4) {
-    return static_cast<uint32_t>(v);
-  } else {
-    return static_cast<uint64_t>(v);
-  }
-}
+// The numeric helpers are shared with the register interpreter (numeric.h).
+using numeric::bits;
+using numeric::canon;
+using numeric::f32;
+using numeric::f64;
+using numeric::in_bounds;
+using numeric::int_slot;
+using numeric::kTruncHi;
+using numeric::kTruncLo;
+using numeric::trunc_saturating;
+using numeric::u32;
+using numeric::wasm_max;
+using numeric::wasm_min;
 
 template <typename I, typename F>
 inline Trap trunc_trapping(F x, uint64_t& out) {
@@ -100,20 +73,6 @@ inline Trap trunc_trapping(F x, uint64_t& out) {
   }
   out = int_slot(static_cast<I>(t));
   return Trap::kNone;
-}
-
-template <typename I, typename F>
-inline uint64_t trunc_saturating(F x) {
-  if (x != x) return 0;
-  F t = std::trunc(x);
-  if (t < static_cast<F>(kTruncLo<I>)) return int_slot(std::numeric_limits<I>::min());
-  if (t >= static_cast<F>(kTruncHi<I>)) return int_slot(std::numeric_limits<I>::max());
-  return int_slot(static_cast<I>(t));
-}
-
-// [start, start + n) within [0, size), without overflow.
-inline bool in_bounds(uint64_t start, uint64_t n, uint64_t size) {
-  return start <= size && n <= size - start;
 }
 
 MemoryInst* memory_of(Instance* inst) {

@@ -189,7 +189,7 @@ Result<ConstValue> evaluate(const Module& m, const Instance& inst, const ConstEx
 }  // namespace
 
 Result<std::shared_ptr<const CompiledModule>> compile(const Module& m, Executor& executor) {
-  CHORUS_ASSIGN_OR_RETURN(CompiledModule compiled, translate(m));
+  CHORUS_ASSIGN_OR_RETURN(CompiledModule compiled, executor.translate(m));
   executor.prepare(compiled);
   return std::make_shared<const CompiledModule>(std::move(compiled));
 }

@@ -13,6 +13,8 @@
 
 #include "base/bytes.h"
 #include "wasm/interpreter.h"
+#include "wasm/register_interpreter.h"
+#include "wasm/register_translate.h"
 #include "wasm/runtime.h"
 #include "wasm/validator.h"
 
@@ -226,12 +228,14 @@ bool trap_matches(const std::string& got, const std::string& expected) {
 
 class FileRun {
  public:
-  FileRun(fs::path dir, std::string name, SpecTestTotals& totals, std::ostream& log, bool verbose)
+  FileRun(fs::path dir, std::string name, SpecTestTotals& totals, std::ostream& log, bool verbose,
+          ExecutorKind executor)
       : dir_(std::move(dir)),
         name_(std::move(name)),
         totals_(totals),
         log_(log),
-        verbose_(verbose) {
+        verbose_(verbose),
+        executor_(make_executor(executor)) {
     add_spectest_module();
   }
 
@@ -357,9 +361,12 @@ class FileRun {
     auto module = std::make_shared<const Module>(std::move(m).value());
     dependency_unavailable_.clear();
     auto inst = store_.instantiate(
-        module, [this](const Import& im) { return resolve(im); }, interpreter_);
+        module, [this](const Import& im) { return resolve(im); }, *executor_);
     if (!inst.ok()) {
-      if (!dependency_unavailable_.empty()) {
+      if (inst.error().message() == kRegisterSimdUnsupported) {
+        unsupported = true;
+        slot.unavailable = inst.error().message();
+      } else if (!dependency_unavailable_.empty()) {
         // It imports from a registered module that could not be instantiated itself.
         unsupported = true;
         slot.unavailable = dependency_unavailable_;
@@ -481,7 +488,7 @@ class FileRun {
       }
       args.push_back(Value{*t, bits});
     }
-    auto r = interpreter_.invoke(*x->func, args);
+    auto r = executor_->invoke(*x->func, args);
     if (!r.ok()) return reason(Outcome::kTrap, r.error().message());
     out.values = std::move(r).value();
     return out;
@@ -627,8 +634,13 @@ class FileRun {
   bool verbose_;
   int line_ = 0;
 
+  static std::unique_ptr<Executor> make_executor(ExecutorKind kind) {
+    if (kind == ExecutorKind::kRegister) return std::make_unique<RegisterInterpreter>();
+    return std::make_unique<Interpreter>();
+  }
+
   Store store_;
-  Interpreter interpreter_;
+  std::unique_ptr<Executor> executor_;
   std::map<std::string, Extern> spectest_;
   ModuleSlot current_;
   std::string dependency_unavailable_;  // set by resolve() for the instantiation under way
@@ -647,7 +659,7 @@ std::optional<std::string_view> skipped_file_reason(std::string_view name) {
 }
 
 Status run_spec_file(const std::string& json_path, SpecTestTotals& totals, std::ostream& log,
-                     bool verbose) {
+                     bool verbose, ExecutorKind executor) {
   fs::path path(json_path);
   std::string name = path.stem().string();
   if (auto reason = skipped_file_reason(name)) {
@@ -660,7 +672,7 @@ Status run_spec_file(const std::string& json_path, SpecTestTotals& totals, std::
       !doc["commands"].is_array()) {
     return Error(json_path + ": not a wast2json command list");
   }
-  FileRun run(path.parent_path(), name, totals, log, verbose);
+  FileRun run(path.parent_path(), name, totals, log, verbose, executor);
   for (const auto& c : doc["commands"]) {
     if (c.is_object()) run.command(c);
   }
@@ -674,12 +686,12 @@ Status run_spec_file(const std::string& json_path, SpecTestTotals& totals, std::
 }
 
 Status run_spec_paths(const std::vector<std::string>& paths, SpecTestTotals& totals,
-                      std::ostream& log, bool verbose) {
+                      std::ostream& log, bool verbose, ExecutorKind executor) {
   for (const std::string& p : paths) {
     fs::path path(p);
     std::error_code ec;
     if (fs::is_regular_file(path, ec)) {
-      CHORUS_RETURN_IF_ERROR(run_spec_file(path.string(), totals, log, verbose));
+      CHORUS_RETURN_IF_ERROR(run_spec_file(path.string(), totals, log, verbose, executor));
       continue;
     }
     if (!fs::is_directory(path, ec)) return Error("no such file or folder: " + p);
@@ -687,7 +699,7 @@ Status run_spec_paths(const std::vector<std::string>& paths, SpecTestTotals& tot
     if (path.filename().empty())
       own = path.parent_path() / (path.parent_path().filename().string() + ".json");
     if (fs::is_regular_file(own, ec)) {
-      CHORUS_RETURN_IF_ERROR(run_spec_file(own.string(), totals, log, verbose));
+      CHORUS_RETURN_IF_ERROR(run_spec_file(own.string(), totals, log, verbose, executor));
       continue;
     }
     std::vector<fs::path> files;
@@ -699,7 +711,7 @@ Status run_spec_paths(const std::vector<std::string>& paths, SpecTestTotals& tot
     if (files.empty()) return Error("no wast2json files under " + p);
     std::sort(files.begin(), files.end());
     for (const fs::path& f : files) {
-      CHORUS_RETURN_IF_ERROR(run_spec_file(f.string(), totals, log, verbose));
+      CHORUS_RETURN_IF_ERROR(run_spec_file(f.string(), totals, log, verbose, executor));
     }
   }
   return ok_status();

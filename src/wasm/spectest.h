@@ -29,17 +29,22 @@ struct SpecTestTotals {
   std::vector<std::pair<std::string, std::string>> skipped_files;  // file -> reason
 };
 
+// Which executor runs the modules: the stack interpreter (interpreter.h) or the register
+// interpreter (register_interpreter.h).
+enum class ExecutorKind : uint8_t { kStack, kRegister };
+
 // Why the file (its .wast name without extension, e.g. "return_call") is skipped whole, if it is.
 std::optional<std::string_view> skipped_file_reason(std::string_view name);
 
 // Runs one JSON file, adding to |totals| and writing failures (and, if |verbose|, every command)
 // to |log|. Fails only when the file itself cannot be read or parsed.
 Status run_spec_file(const std::string& json_path, SpecTestTotals& totals, std::ostream& log,
-                     bool verbose);
+                     bool verbose, ExecutorKind executor = ExecutorKind::kStack);
 
 // Runs every PATH: a .json file, a folder holding <folder>.json, or a folder of such folders
 // (sorted by name). Skipped files are recorded in |totals| with their reason.
 Status run_spec_paths(const std::vector<std::string>& paths, SpecTestTotals& totals,
-                      std::ostream& log, bool verbose);
+                      std::ostream& log, bool verbose,
+                      ExecutorKind executor = ExecutorKind::kStack);
 
 }  // namespace chorus::wasm
