@@ -1,5 +1,5 @@
 // chorus-wasm: the engine's command-line runner.
-//   chorus-wasm spectest [--verbose] [--executor=stack|register] PATH...
+//   chorus-wasm spectest [--verbose] [--executor=stack|register] [--suite=current|wasm2] PATH...
 //                                              runs wast2json spec tests (see spectest.h)
 //   chorus-wasm validate MODULE.wasm...        decodes and validates modules
 //   chorus-wasm run [--limit N] [--executor=stack|register] MODULE.wasm --invoke NAME [ARGS...]
@@ -32,7 +32,8 @@
 namespace {
 
 int usage() {
-  std::cerr << "usage: chorus-wasm spectest [--verbose] [--executor=stack|register] PATH...\n"
+  std::cerr << "usage: chorus-wasm spectest [--verbose] [--executor=stack|register]\n"
+               "                         [--suite=current|wasm2] PATH...\n"
                "       chorus-wasm validate MODULE.wasm...\n"
                "       chorus-wasm run [--limit N] [--executor=stack|register] MODULE.wasm "
                "--invoke NAME [ARGS...]\n"
@@ -54,21 +55,24 @@ bool parse_executor(const std::string& a, chorus::wasm::ExecutorKind& kind) {
 }
 
 int spectest(const std::vector<std::string>& args) {
-  bool verbose = false;
-  chorus::wasm::ExecutorKind executor = chorus::wasm::ExecutorKind::kStack;
+  chorus::wasm::SpecTestOptions options;
   std::vector<std::string> paths;
   for (const std::string& a : args) {
     if (a == "--verbose" || a == "-v") {
-      verbose = true;
+      options.verbose = true;
     } else if (a.starts_with("--executor=")) {
-      if (!parse_executor(a, executor)) return usage();
+      if (!parse_executor(a, options.executor)) return usage();
+    } else if (a == "--suite=wasm2") {
+      options.suite = chorus::wasm::SpecSuite::kWasm2;
+    } else if (a == "--suite=current") {
+      options.suite = chorus::wasm::SpecSuite::kCurrent;
     } else {
       paths.push_back(a);
     }
   }
   if (paths.empty()) return usage();
   chorus::wasm::SpecTestTotals totals;
-  chorus::Status s = chorus::wasm::run_spec_paths(paths, totals, std::cout, verbose, executor);
+  chorus::Status s = chorus::wasm::run_spec_paths(paths, totals, std::cout, options);
   if (!s.ok()) {
     std::cerr << "chorus-wasm: " << s.error().message() << "\n";
     return 2;

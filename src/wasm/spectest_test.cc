@@ -47,7 +47,7 @@ class SpecTestRunner : public ::testing::Test {
           "{\"source_filename\": \"demo.wast\", \"commands\": [" + commands + "]}");
     SpecTestTotals totals;
     std::ostringstream log;
-    Status s = run_spec_paths({dir_.string()}, totals, log, false);
+    Status s = run_spec_paths({dir_.string()}, totals, log);
     EXPECT_TRUE(s.ok()) << s.error().message();
     log_ = log.str();
     return totals;
