@@ -21,6 +21,7 @@
 
 #include "base/file.h"
 #include "wasm/interpreter.h"
+#include "wasm/register_interpreter.h"
 #include "wasm/runtime.h"
 #include "wasm/validator.h"
 
@@ -54,9 +55,12 @@ constexpr Kernel kKernels[] = {CHORUS_KERNEL(fib),       CHORUS_KERNEL(sha256),
                                CHORUS_KERNEL(interp),    CHORUS_KERNEL(coremark)};
 
 // "Metering on": a finite budget, far above what any kernel uses at its bench_n (the cost units
-// per call are reported as a counter). "Off" is ExecutionLimits' default, the maximum uint64_t.
-// The interpreter charges every basic block either way, so the two differ only in the budget.
+// per call are reported as a counter). "Off": code translated without any charge
+// (ExecutionLimits::metering = false), so the difference is what metering costs.
 constexpr uint64_t kMeteredBudget = 1'000'000'000'000;
+
+// Which executor runs a kernel: the stack interpreter or the register interpreter.
+enum class Engine { kStack, kRegister };
 
 std::string kernel_path(const std::string& file) {
   return std::string(CHORUS_WASM_KERNEL_DIR) + "/" + file;
@@ -76,7 +80,7 @@ Result<Extern> no_imports(const Import& im) {
 // it.
 struct Loaded {
   Store store;
-  Interpreter interpreter;
+  std::unique_ptr<Executor> executor;
   Instance* instance = nullptr;
 
   // The exported function |name|, or an error.
@@ -87,18 +91,27 @@ struct Loaded {
   }
   // Calls an exported function of type [i32] -> [i32] or [] -> [i32].
   Result<uint32_t> call(FuncInst* f, std::vector<Value> args) {
-    CHORUS_ASSIGN_OR_RETURN(std::vector<Value> r, interpreter.invoke(*f, args));
+    CHORUS_ASSIGN_OR_RETURN(std::vector<Value> r, executor->invoke(*f, args));
     if (r.size() != 1) return Error("expected one result");
     return r[0].as_u32();
   }
 };
 
-Result<std::unique_ptr<Loaded>> load(ByteView bytes) {
+Result<std::unique_ptr<Loaded>> load(ByteView bytes, Engine engine = Engine::kStack,
+                                     bool metered = true) {
   CHORUS_ASSIGN_OR_RETURN(Module m, decode_and_validate(bytes));
   auto module = std::make_shared<const Module>(std::move(m));
   auto loaded = std::make_unique<Loaded>();
+  ExecutionLimits limits;
+  limits.metering = metered;
+  if (metered) limits.instructions = kMeteredBudget;
+  if (engine == Engine::kRegister) {
+    loaded->executor = std::make_unique<RegisterInterpreter>(limits);
+  } else {
+    loaded->executor = std::make_unique<Interpreter>(limits);
+  }
   CHORUS_ASSIGN_OR_RETURN(loaded->instance,
-                          loaded->store.instantiate(module, no_imports, loaded->interpreter));
+                          loaded->store.instantiate(module, no_imports, *loaded->executor));
   return loaded;
 }
 
@@ -121,16 +134,15 @@ void native(benchmark::State& state, const Kernel& k) {
   state.counters["n"] = n;
 }
 
-void chorus(benchmark::State& state, const Kernel& k, bool metered) {
+void chorus(benchmark::State& state, const Kernel& k, Engine which, bool metered) {
   uint32_t n = k.bench_n();
   uint32_t expected = k.native_run(n);
   Bytes bytes = must_read(std::string(k.name) + ".wasm");
-  auto loaded = load(bytes);
+  auto loaded = load(bytes, which, metered);
   if (!loaded.ok()) die(std::string(k.name) + ".wasm: " + loaded.error().message());
   Loaded& engine = **loaded;
   auto run = engine.function("run");
   if (!run.ok()) die(std::string(k.name) + ".wasm: " + run.error().message());
-  if (metered) engine.interpreter.set_limits({.instructions = kMeteredBudget});
   for (auto _ : state) {
     auto r = engine.call(*run, {Value::i32(n)});
     if (!r.ok()) die(std::string(k.name) + ": run(n) trapped: " + r.error().message());
@@ -140,7 +152,7 @@ void chorus(benchmark::State& state, const Kernel& k, bool metered) {
     }
   }
   state.counters["n"] = n;
-  state.counters["cost_units"] = static_cast<double>(engine.interpreter.instructions_used());
+  state.counters["cost_units"] = static_cast<double>(engine.executor->instructions_used());
 }
 
 // The 3 MB module: decoding and validation alone, or the whole way from bytes to an instance
@@ -193,14 +205,16 @@ void big(benchmark::State& state, Stage stage) {
 void check_small_n() {
   for (const Kernel& k : kKernels) {
     Bytes bytes = must_read(std::string(k.name) + ".wasm");
-    auto loaded = load(bytes);
-    if (!loaded.ok()) die(std::string(k.name) + ".wasm: " + loaded.error().message());
-    auto run = (*loaded)->function("run");
-    if (!run.ok()) die(std::string(k.name) + ".wasm: " + run.error().message());
-    for (uint32_t n : {0u, 1u, 3u}) {
-      auto r = (*loaded)->call(*run, {Value::i32(n)});
-      if (!r.ok() || *r != k.native_run(n)) {
-        die(std::string(k.name) + ": run(" + std::to_string(n) + ") differs from native");
+    for (Engine which : {Engine::kStack, Engine::kRegister}) {
+      auto loaded = load(bytes, which);
+      if (!loaded.ok()) die(std::string(k.name) + ".wasm: " + loaded.error().message());
+      auto run = (*loaded)->function("run");
+      if (!run.ok()) die(std::string(k.name) + ".wasm: " + run.error().message());
+      for (uint32_t n : {0u, 1u, 3u}) {
+        auto r = (*loaded)->call(*run, {Value::i32(n)});
+        if (!r.ok() || *r != k.native_run(n)) {
+          die(std::string(k.name) + ": run(" + std::to_string(n) + ") differs from native");
+        }
       }
     }
   }
@@ -239,9 +253,17 @@ void register_all() {
     std::string name = k.name;
     benchmark::RegisterBenchmark((name + "/native").c_str(), native, k)
         ->Unit(benchmark::kMillisecond);
-    benchmark::RegisterBenchmark((name + "/chorus_metered").c_str(), chorus, k, true)
+    benchmark::RegisterBenchmark((name + "/chorus_metered").c_str(), chorus, k, Engine::kStack,
+                                 true)
         ->Unit(benchmark::kMillisecond);
-    benchmark::RegisterBenchmark((name + "/chorus_unmetered").c_str(), chorus, k, false)
+    benchmark::RegisterBenchmark((name + "/chorus_unmetered").c_str(), chorus, k, Engine::kStack,
+                                 false)
+        ->Unit(benchmark::kMillisecond);
+    benchmark::RegisterBenchmark((name + "/chorus_register_metered").c_str(), chorus, k,
+                                 Engine::kRegister, true)
+        ->Unit(benchmark::kMillisecond);
+    benchmark::RegisterBenchmark((name + "/chorus_register_unmetered").c_str(), chorus, k,
+                                 Engine::kRegister, false)
         ->Unit(benchmark::kMillisecond);
   }
   benchmark::RegisterBenchmark("big/decode_validate", big, Stage::kDecodeValidate)

@@ -33,7 +33,7 @@ namespace {
 
 int usage() {
   std::cerr << "usage: chorus-wasm spectest [--verbose] [--executor=stack|register]\n"
-               "                         [--suite=current|wasm2] PATH...\n"
+               "                         [--suite=current|wasm2] [--no-metering] PATH...\n"
                "       chorus-wasm validate MODULE.wasm...\n"
                "       chorus-wasm run [--limit N] [--executor=stack|register] MODULE.wasm "
                "--invoke NAME [ARGS...]\n"
@@ -62,6 +62,8 @@ int spectest(const std::vector<std::string>& args) {
       options.verbose = true;
     } else if (a.starts_with("--executor=")) {
       if (!parse_executor(a, options.executor)) return usage();
+    } else if (a == "--no-metering") {
+      options.metering = false;
     } else if (a == "--suite=wasm2") {
       options.suite = chorus::wasm::SpecSuite::kWasm2;
     } else if (a == "--suite=current") {

@@ -20,6 +20,10 @@ struct ExecutionLimits {
   uint64_t instructions = std::numeric_limits<uint64_t>::max();
   uint32_t call_depth = 10'000;     // nested Wasm calls
   uint32_t stack_slots = 1u << 20;  // 64-bit operand and local slots, all frames together
+  // Whether translated code charges its blocks at all. Read when a module is translated, so it
+  // holds for that module's code whatever the limits later; without it no instruction limit
+  // applies. Only for measuring what metering costs (./x bench wasm).
+  bool metering = true;
 };
 
 // The trap messages, as the spec test suite spells them.
@@ -42,7 +46,9 @@ class Executor {
   // Translates a validated module into the code this executor runs (compile() in runtime.h calls
   // it, then prepare()). The default is the stack code of translate.h; an executor with a code
   // form of its own overrides it.
-  virtual Result<CompiledModule> translate(const Module& module) { return wasm::translate(module); }
+  virtual Result<CompiledModule> translate(const Module& module) {
+    return wasm::translate(module, limits().metering);
+  }
 
   // Makes |code| runnable by this executor (called once per module, before any instance of it
   // runs). Code prepared by one executor runs only on executors of the same kind.

@@ -84,7 +84,7 @@ MemoryInst* memory_of(Instance* inst) {
 RegisterInterpreter::RegisterInterpreter(const ExecutionLimits& limits) : limits_(limits) {}
 
 Result<CompiledModule> RegisterInterpreter::translate(const Module& module) {
-  return translate_registers(module);
+  return translate_registers(module, limits_.metering);
 }
 
 void RegisterInterpreter::set_limits(const ExecutionLimits& limits) {

@@ -157,7 +157,8 @@ class RegisterTranslator {
     control_.clear();
   }
 
-  Result<CompiledFunction> run() {
+  Result<CompiledFunction> run(bool metering) {
+    metering_ = metering;
     for (ValType t : type_.params) CHORUS_RETURN_IF_ERROR(add_local(t));
     out_.param_slots = locals_;
     for (const LocalRun& r : f_.locals) {
@@ -194,7 +195,7 @@ class RegisterTranslator {
   // Metering, exactly as translate.cc does it (see there).
   void begin(uint32_t pc, uint64_t cost) {
     map_[pc] = static_cast<uint32_t>(code_.size());
-    if (cost == 0) return;
+    if (cost == 0 || !metering_) return;
     if (charge_at_ == kNone) {
       code_.push_back(op(RegOp::kCharge));
       charge_at_ = static_cast<uint32_t>(code_.size());
@@ -399,6 +400,7 @@ class RegisterTranslator {
   uint32_t locals_ = 0;
   size_t side_ = 0;
   size_t note_ = 0;
+  bool metering_ = true;
   uint32_t charge_at_ = kNone;
   size_t last_op_at_ = kNone;
   uint32_t last_result_ = kNone;  // the code index of the last operation's result word
@@ -1084,7 +1086,7 @@ size_t reg_op_words(const uint64_t* code) {
   return 1 + kImmediates[o];
 }
 
-Result<CompiledModule> translate_registers(const Module& module) {
+Result<CompiledModule> translate_registers(const Module& module, bool metering) {
   for (const Global& g : module.globals) {
     if (g.type.type == ValType::kV128) return Error(kRegisterSimdUnsupported);
   }
@@ -1114,7 +1116,8 @@ Result<CompiledModule> translate_registers(const Module& module) {
   Scratch scratch;
   for (const Function& f : module.functions) {
     CHORUS_ASSIGN_OR_RETURN(CompiledFunction cf,
-                            RegisterTranslator(module, func_types, f, scratch, out.arena).run());
+                            RegisterTranslator(module, func_types, f, scratch, out.arena)
+                                .run(metering));
     out.functions.push_back(std::move(cf));
   }
   return out;

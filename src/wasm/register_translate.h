@@ -124,6 +124,7 @@ size_t reg_op_words(const uint64_t* code);
 
 // Translates every function body of a validated module into register code. Fails with
 // kRegisterSimdUnsupported for modules that use v128.
-Result<CompiledModule> translate_registers(const Module& module);
+// |metering| as for translate() in translate.h.
+Result<CompiledModule> translate_registers(const Module& module, bool metering = true);
 
 }  // namespace chorus::wasm

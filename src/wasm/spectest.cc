@@ -272,7 +272,7 @@ class FileRun {
         log_(log),
         verbose_(options.verbose),
         suite_(options.suite),
-        executor_(make_executor(options.executor)) {
+        executor_(make_executor(options.executor, options.metering)) {
     add_spectest_module();
   }
 
@@ -675,9 +675,11 @@ class FileRun {
   SpecSuite suite_;
   int line_ = 0;
 
-  static std::unique_ptr<Executor> make_executor(ExecutorKind kind) {
-    if (kind == ExecutorKind::kRegister) return std::make_unique<RegisterInterpreter>();
-    return std::make_unique<Interpreter>();
+  static std::unique_ptr<Executor> make_executor(ExecutorKind kind, bool metering) {
+    ExecutionLimits limits;
+    limits.metering = metering;
+    if (kind == ExecutorKind::kRegister) return std::make_unique<RegisterInterpreter>(limits);
+    return std::make_unique<Interpreter>(limits);
   }
 
   Store store_;

@@ -44,6 +44,7 @@ struct SpecTestOptions {
   bool verbose = false;  // log every command, not only failures
   ExecutorKind executor = ExecutorKind::kStack;
   SpecSuite suite = SpecSuite::kCurrent;
+  bool metering = true;  // false: code without metering (ExecutionLimits::metering)
 };
 
 // Why the file (its .wast name without extension, e.g. "return_call") is skipped whole, if it is.

@@ -60,7 +60,8 @@ class Translator {
     local_slot_.clear();
   }
 
-  Result<CompiledFunction> run() {
+  Result<CompiledFunction> run(bool metering) {
+    metering_ = metering;
     for (ValType t : type_.params) CHORUS_RETURN_IF_ERROR(add_local(t));
     out_.param_slots = local_slots_;
     for (const LocalRun& r : f_.locals) {
@@ -95,7 +96,7 @@ class Translator {
   // instruction that costs something, opens a metering block if none is open.
   void begin(uint32_t pc, uint64_t cost) {
     map_[pc] = static_cast<uint32_t>(code_.size());
-    if (cost == 0) return;
+    if (cost == 0 || !metering_) return;
     if (charge_at_ == kNoTarget) {
       code_.push_back(op(Op::kCharge));
       charge_at_ = static_cast<uint32_t>(code_.size());
@@ -170,6 +171,7 @@ class Translator {
   std::vector<uint32_t>& local_slot_;
   std::vector<bool>& local_wide_;  // the local is a v128 (two slots)
   uint32_t local_slots_ = 0;
+  bool metering_ = true;
   size_t side_ = 0;
   size_t note_ = 0;
   uint32_t charge_at_ = kNoTarget;
@@ -675,7 +677,7 @@ std::span<uint64_t> CodeArena::allocate(size_t words) {
   return out;
 }
 
-Result<CompiledModule> translate(const Module& module) {
+Result<CompiledModule> translate(const Module& module, bool metering) {
   std::vector<ValType> globals;
   for (const Import& im : module.imports) {
     if (im.kind == ExternKind::kGlobal) globals.push_back(im.global.type);
@@ -690,7 +692,7 @@ Result<CompiledModule> translate(const Module& module) {
   TranslatorScratch scratch;
   for (const Function& f : module.functions) {
     CHORUS_ASSIGN_OR_RETURN(CompiledFunction cf,
-                            Translator(module, f, globals, scratch, out.arena).run());
+                            Translator(module, f, globals, scratch, out.arena).run(metering));
     out.functions.push_back(std::move(cf));
   }
   return out;

@@ -226,6 +226,8 @@ struct CompiledModule {
 };
 
 // Translates every function body of a validated module.
-Result<CompiledModule> translate(const Module& module);
+// Without |metering| no block is charged: code for measuring what metering costs, which no
+// instruction limit can stop.
+Result<CompiledModule> translate(const Module& module, bool metering = true);
 
 }  // namespace chorus::wasm
