@@ -4,6 +4,8 @@
 //   chorus-wasm run [--limit N] MODULE.wasm --invoke NAME [ARGS...]
 //                                              instantiates a module without imports, calls an
 //                                              exported function and prints its results
+//   chorus-wasm fuzz-exec [--limit N] MODULE.wasm  runs a module by the differential-fuzzing
+//                                              convention and prints its transcript (fuzz_exec.h)
 #include <charconv>
 #include <chrono>
 #include <cmath>
@@ -17,6 +19,7 @@
 #include <vector>
 
 #include "base/bytes.h"
+#include "wasm/fuzz_exec.h"
 #include "wasm/interpreter.h"
 #include "wasm/runtime.h"
 #include "wasm/spectest.h"
@@ -27,7 +30,8 @@ namespace {
 int usage() {
   std::cerr << "usage: chorus-wasm spectest [--verbose] PATH...\n"
                "       chorus-wasm validate MODULE.wasm...\n"
-               "       chorus-wasm run [--limit N] MODULE.wasm --invoke NAME [ARGS...]\n";
+               "       chorus-wasm run [--limit N] MODULE.wasm --invoke NAME [ARGS...]\n"
+               "       chorus-wasm fuzz-exec [--limit N] MODULE.wasm\n";
   return 2;
 }
 
@@ -237,6 +241,29 @@ int run(const std::vector<std::string>& args) {
   return 0;
 }
 
+int fuzz_exec(const std::vector<std::string>& args) {
+  chorus::wasm::FuzzExecOptions options;
+  std::string file;
+  for (size_t i = 0; i < args.size(); ++i) {
+    if (args[i] == "--limit" && i + 1 < args.size()) {
+      options.instructions_per_call = std::strtoull(args[++i].c_str(), nullptr, 10);
+    } else if (file.empty()) {
+      file = args[i];
+    } else {
+      return usage();
+    }
+  }
+  if (file.empty()) return usage();
+  std::ifstream in(file, std::ios::binary);
+  if (!in) {
+    std::cerr << file << ": cannot read\n";
+    return 2;
+  }
+  chorus::Bytes bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  std::cout << chorus::wasm::fuzz_exec(bytes, options);
+  return 0;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -246,5 +273,6 @@ int main(int argc, char** argv) {
   if (cmd == "spectest") return spectest(args);
   if (cmd == "validate") return validate(args);
   if (cmd == "run") return run(args);
+  if (cmd == "fuzz-exec") return fuzz_exec(args);
   return usage();
 }
