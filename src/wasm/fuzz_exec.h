@@ -7,6 +7,7 @@
 // its arguments to the transcript; then each function export is called in export order with zero
 // arguments (null for references), preceded by a silent call of `hangLimitInitializer` when the
 // module exports one (it resets the hang-limit counter binaryen puts in loops and function entries).
+// Exports with a v128 parameter or result are left out: JavaScript cannot call them.
 //
 // The transcript has one event per line:
 //   invalid                      the module does not decode or validate
