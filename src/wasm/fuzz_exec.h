@@ -7,7 +7,9 @@
 // its arguments to the transcript; then each function export is called in export order with zero
 // arguments (null for references), preceded by a silent call of `hangLimitInitializer` when the
 // module exports one (it resets the hang-limit counter binaryen puts in loops and function entries).
-// Exports with a v128 parameter or result are left out: JavaScript cannot call them.
+// Exports with a v128 parameter or result are left out: JavaScript cannot call them. A logger with
+// a v128 parameter (binaryen's log-v128) traps as "v128-to-js", as V8 throws when it would have to
+// pass a v128 to JavaScript.
 //
 // The transcript has one event per line:
 //   invalid                      the module does not decode or validate
@@ -23,7 +25,7 @@
 // engines), references as "null" or "ref". Trap categories are coarse so that two engines' messages
 // map onto the same ones: unreachable, div-by-zero, overflow (integer overflow
 // of a division or truncation, or a truncated NaN), memory, table (any table or call_indirect
-// failure), or "other:MESSAGE".
+// failure), v128-to-js (see above), or "other:MESSAGE".
 #pragma once
 
 #include <cstdint>
@@ -37,6 +39,8 @@ namespace chorus::wasm {
 
 inline constexpr char kFuzzLogModule[] = "fuzzing-support";
 inline constexpr char kHangLimitInitializer[] = "hangLimitInitializer";
+// The error of a logger given a v128.
+inline constexpr char kFuzzV128ToJs[] = "a v128 cannot be passed to JavaScript";
 
 struct FuzzExecOptions {
   // Metering budget of each export call; crossing it makes the transcript inconclusive.

@@ -112,6 +112,7 @@ TEST(FuzzExecTest, TrapCategories) {
   EXPECT_EQ(fuzz_trap_category(kTrapIntegerOverflow), "overflow");
   EXPECT_EQ(fuzz_trap_category(kTrapInvalidConversion), "overflow");
   EXPECT_EQ(fuzz_trap_category(kTrapCallStackExhausted), "");
+  EXPECT_EQ(fuzz_trap_category(kFuzzV128ToJs), "v128-to-js");
   EXPECT_EQ(fuzz_trap_category("host says no"), "other:host says no");
 }
 
