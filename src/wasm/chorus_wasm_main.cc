@@ -8,6 +8,8 @@
 // A v128 argument or result is written 0x followed by exactly 32 hex digits: the vector as one
 // 128-bit little-endian number, so the last two digits are byte 0 (lane 0 of i8x16) — the same
 // as `v128.const i64x2 LO HI` with HI's digits first.
+//   chorus-wasm fuzz-exec [--limit N] MODULE.wasm  runs a module by the differential-fuzzing
+//                                              convention and prints its transcript (fuzz_exec.h)
 #include <charconv>
 #include <chrono>
 #include <cmath>
@@ -23,6 +25,7 @@
 
 #include "base/bytes.h"
 #include "base/file.h"
+#include "wasm/fuzz_exec.h"
 #include "wasm/interpreter.h"
 #include "wasm/register_interpreter.h"
 #include "wasm/runtime.h"
@@ -37,7 +40,8 @@ int usage() {
                "       chorus-wasm validate MODULE.wasm...\n"
                "       chorus-wasm run [--limit N] [--executor=stack|register] MODULE.wasm "
                "--invoke NAME [ARGS...]\n"
-               "         (a v128 is 0x and 32 hex digits, byte 15 first)\n";
+               "         (a v128 is 0x and 32 hex digits, byte 15 first)\n"
+               "       chorus-wasm fuzz-exec [--limit N] MODULE.wasm\n";
   return 2;
 }
 
@@ -299,6 +303,29 @@ int run(const std::vector<std::string>& args) {
   return 0;
 }
 
+int fuzz_exec(const std::vector<std::string>& args) {
+  chorus::wasm::FuzzExecOptions options;
+  std::string file;
+  for (size_t i = 0; i < args.size(); ++i) {
+    if (args[i] == "--limit" && i + 1 < args.size()) {
+      options.instructions_per_call = std::strtoull(args[++i].c_str(), nullptr, 10);
+    } else if (file.empty()) {
+      file = args[i];
+    } else {
+      return usage();
+    }
+  }
+  if (file.empty()) return usage();
+  std::ifstream in(file, std::ios::binary);
+  if (!in) {
+    std::cerr << file << ": cannot read\n";
+    return 2;
+  }
+  chorus::Bytes bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  std::cout << chorus::wasm::fuzz_exec(bytes, options);
+  return 0;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -308,5 +335,6 @@ int main(int argc, char** argv) {
   if (cmd == "spectest") return spectest(args);
   if (cmd == "validate") return validate(args);
   if (cmd == "run") return run(args);
+  if (cmd == "fuzz-exec") return fuzz_exec(args);
   return usage();
 }

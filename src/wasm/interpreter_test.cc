@@ -270,6 +270,29 @@ TEST_F(InterpreterTest, TranslationFusesButKeepsSemantics) {
   EXPECT_EQ(call_i32({Value::i32(0)}), 2u);
 }
 
+TEST_F(InterpreterTest, NoFusionAcrossABranchTargetBehindCodelessInstructions) {
+  // (if (result i32) (local.get 0) (then (i32.const 10)) (else (local.get 1))) nop
+  // (i32.add (local.get 1)): the then-arm jumps to just after `end`, so the else-arm's local.get
+  // must not fuse with the one after nop. Found by tests/wasm_differential.mjs (seed 201525:
+  // the jump landed inside the fused instruction and crashed).
+  Bytes with_nop{0x20, 0x00, 0x04, kI32, 0x41, 0x0A, 0x05, 0x20, 0x01,
+                 0x0B, 0x01, 0x20, 0x01, 0x6A, 0x0B};
+  load(function_module({kI32, kI32}, {kI32}, no_locals(), with_nop));
+  EXPECT_EQ(call_i32({Value::i32(1), Value::i32(5)}), 15u);
+  EXPECT_EQ(call_i32({Value::i32(0), Value::i32(5)}), 10u);
+  // The same behind i64.extend_i32_u, which emits no code either:
+  // (i64.add (i64.extend_i32_u (if ...)) (i64.extend_i32_u (local.get 1)))
+  Bytes with_extend{0x20, 0x00, 0x04, kI32, 0x41, 0x0A, 0x05, 0x20, 0x01,
+                    0x0B, 0xAD, 0x20, 0x01, 0xAD, 0x7C, 0x0B};
+  load(function_module({kI32, kI32}, {kI64}, no_locals(), with_extend));
+  auto r = call({Value::i32(1), Value::i32(5)});
+  ASSERT_TRUE(r.ok()) << r.error().message();
+  EXPECT_EQ((*r)[0].as_u64(), 15u);
+  r = call({Value::i32(0), Value::i32(5)});
+  ASSERT_TRUE(r.ok()) << r.error().message();
+  EXPECT_EQ((*r)[0].as_u64(), 10u);
+}
+
 TEST_F(InterpreterTest, CompiledCodeIsSharedBetweenInstances) {
   auto m = decode_and_validate(function_module({kI32}, {kI32}, no_locals(), kFib));
   ASSERT_TRUE(m.ok());

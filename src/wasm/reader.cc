@@ -1,5 +1,6 @@
 #include "wasm/reader.h"
 
+#include "base/hex.h"
 #include "base/utf8.h"
 
 namespace chorus::wasm {
@@ -73,7 +74,7 @@ Result<ValType> refuse_type_byte(uint8_t b, size_t at) {
     case 0x71:
     case 0x72:
     case 0x73: return unsupported_error("GC", "a GC reference type");
-    default: return malformed_error("malformed value type 0x" + std::to_string(b), at);
+    default: return malformed_error("malformed value type 0x" + to_hex(Bytes{b}), at);
   }
 }
 

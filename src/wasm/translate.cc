@@ -200,6 +200,7 @@ Status Translator::instruction() {
       return ok_status();
     case 0x01:
       begin(pc, kCostDefault);
+      fusable_ = fused_before;  // emits nothing, so it must not make a branch target fusable
       return ok_status();
     case 0x02:
       begin(pc, 0);
@@ -464,6 +465,7 @@ Status Translator::instruction() {
   if (b == 0xAD || (b >= 0xBC && b <= 0xBF)) {
     // i64.extend_i32_u and the reinterpretations: slots already hold the right bits.
     begin(pc, kCostDefault);
+    fusable_ = fused_before;
     return ok_status();
   }
   Op o;

@@ -425,11 +425,14 @@ Result<std::pair<Types, Types>> FunctionValidator::block_type() {
     in_ = probe;
     return std::make_pair(Types(), single(static_cast<ValType>(b)));
   }
-  if (b & 0x40) {  // a negative s33 that is no value type we know
+  // A one-byte negative s33 is a value type we do not know. The sign of a longer one is in its
+  // last byte: 0xC0 0x00 is type index 64, not a negative number.
+  if ((b & 0xC0) == 0x40) {
     CHORUS_RETURN_IF_ERROR(read_val_type(in_));
     return malformed_error("malformed block type", op_offset_);
   }
   CHORUS_ASSIGN_OR_RETURN(int64_t idx, in_.s33());
+  if (idx < 0) return malformed_error("malformed block type", op_offset_);
   if (static_cast<uint64_t>(idx) >= c_.m.types.size()) {
     return invalid("unknown type " + std::to_string(idx));
   }

@@ -197,6 +197,37 @@ TEST(WasmValidator, MalformedInsideBodies) {
   EXPECT_TRUE(contains(error_of(d, ErrorKind::kMalformed), "data count section required"));
 }
 
+TEST(WasmValidator, BlockTypeIndicesNeedNotFitOneByte) {
+  // 66 types: 0 is () -> (), 1..65 are () -> (i32 x k). Found by tests/wasm_differential.mjs:
+  // index 64 and up take two LEB bytes, the first with bit 6 set, and were taken as negative.
+  Bytes types = uleb128(66);
+  append(types, Bytes{0x60, 0x00, 0x00});
+  for (uint8_t k = 1; k <= 65; ++k) {
+    append(types, Bytes{0x60, 0x00});
+    append(types, uleb128(k));
+    append(types, Bytes(k, kI32));
+  }
+  auto with_body = [&](const Bytes& body) {
+    Bytes code = no_locals();
+    append(code, body);
+    Bytes code_section = uleb128(1);
+    append(code_section, uleb128(code.size()));
+    append(code_section, code);
+    return module({section(1, types), section(3, Bytes{0x01, 0x00}), section(10, code_section)});
+  };
+  // block (type 65) (64 unreachable values) end, then drop them: valid.
+  Bytes body{0x02, 0xC1, 0x00, 0x00, 0x0B};
+  for (int i = 0; i < 65; ++i) body.push_back(0x1A);
+  body.push_back(0x0B);
+  expect_valid(with_body(body));
+  // Type 64 yields 64 values, one fewer than dropped.
+  body[1] = 0xC0;
+  EXPECT_TRUE(contains(error_of(with_body(body)), "type mismatch"));
+  // A two-byte negative s33 (-1) is no type index.
+  Bytes negative{0x02, 0xFF, 0x7F, 0x0B, 0x0B};
+  EXPECT_TRUE(contains(error_of(with_body(negative), ErrorKind::kMalformed), "block type"));
+}
+
 TEST(WasmValidator, ModuleLevelRules) {
   Bytes types = section(1, Bytes{0x01, 0x60, 0x00, 0x00});
   Bytes funcs = section(3, Bytes{0x01, 0x00});
