@@ -25,7 +25,8 @@ const kBaseFeatures = ['--mvp-features', '--enable-sign-ext', '--enable-mutable-
   '--enable-nontrapping-float-to-int', '--enable-bulk-memory', '--enable-multivalue'];
 
 function parseArgs(argv) {
-  const o = { out: 'build/wasm-differential', simd: false, memory64: false, verbose: false };
+  const o = { out: 'build/wasm-differential', simd: false, memory64: false, verbose: false,
+    executor: 'stack' };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     const next = () => {
@@ -43,6 +44,7 @@ function parseArgs(argv) {
     else if (a === '--simd') o.simd = true;
     else if (a === '--memory64') o.memory64 = true;
     else if (a === '--verbose') o.verbose = true;
+    else if (a === '--executor') o.executor = next();
     else throw new Error(`unknown argument ${a}`);
   }
   o.bin ??= process.env.CHORUS_WASM;
@@ -284,8 +286,8 @@ function runV8(bytes) {
   return lines;
 }
 
-function runChorus(bin, file) {
-  const r = spawnSync(bin, ['fuzz-exec', file], { encoding: 'utf8', timeout: 120_000,
+function runChorus(bin, file, executor) {
+  const r = spawnSync(bin, ['fuzz-exec', `--executor=${executor}`, file], { encoding: 'utf8', timeout: 120_000,
     maxBuffer: 64 << 20 });
   if (r.error) return { crash: `${r.error.message}`, lines: [] };
   if (r.status !== 0) {
@@ -317,7 +319,7 @@ function check(o, dir, input, flags) {
   const bytes = generate(dir, input, flags);
   if (bytes === null) return { status: 'skipped' };
   const theirs = runV8(bytes);
-  const ours = runChorus(o.bin, path.join(dir, 'module.wasm'));
+  const ours = runChorus(o.bin, path.join(dir, 'module.wasm'), o.executor);
   if (ours.crash) return { status: 'crash', detail: ours.crash, bytes, ours: [], theirs };
   return { ...compare(ours.lines, theirs), bytes, ours: ours.lines, theirs };
 }

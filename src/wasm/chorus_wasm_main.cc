@@ -41,7 +41,7 @@ int usage() {
                "       chorus-wasm run [--limit N] [--executor=stack|register] MODULE.wasm "
                "--invoke NAME [ARGS...]\n"
                "         (a v128 is 0x and 32 hex digits, byte 15 first)\n"
-               "       chorus-wasm fuzz-exec [--limit N] MODULE.wasm\n";
+               "       chorus-wasm fuzz-exec [--limit N] [--executor=stack|register] MODULE.wasm\n";
   return 2;
 }
 
@@ -309,6 +309,10 @@ int fuzz_exec(const std::vector<std::string>& args) {
   for (size_t i = 0; i < args.size(); ++i) {
     if (args[i] == "--limit" && i + 1 < args.size()) {
       options.instructions_per_call = std::strtoull(args[++i].c_str(), nullptr, 10);
+    } else if (args[i].starts_with("--executor=")) {
+      chorus::wasm::ExecutorKind kind = chorus::wasm::ExecutorKind::kStack;
+      if (!parse_executor(args[i], kind)) return usage();
+      options.register_executor = kind == chorus::wasm::ExecutorKind::kRegister;
     } else if (file.empty()) {
       file = args[i];
     } else {
@@ -316,13 +320,12 @@ int fuzz_exec(const std::vector<std::string>& args) {
     }
   }
   if (file.empty()) return usage();
-  std::ifstream in(file, std::ios::binary);
-  if (!in) {
-    std::cerr << file << ": cannot read\n";
+  auto bytes = chorus::read_file(file);
+  if (!bytes.ok()) {
+    std::cerr << bytes.error().message() << "\n";
     return 2;
   }
-  chorus::Bytes bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  std::cout << chorus::wasm::fuzz_exec(bytes, options);
+  std::cout << chorus::wasm::fuzz_exec(*bytes, options);
   return 0;
 }
 

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "wasm/interpreter.h"
+#include "wasm/register_interpreter.h"
 #include "wasm/validator.h"
 
 namespace chorus::wasm {
@@ -90,7 +91,13 @@ std::string fuzz_exec(ByteView bytes, const FuzzExecOptions& options) {
   Store store;
   ExecutionLimits limits;
   limits.instructions = options.instructions_per_call;
-  Interpreter interpreter(limits);
+  std::unique_ptr<Executor> executor;
+  if (options.register_executor) {
+    executor = std::make_unique<RegisterInterpreter>(limits);
+  } else {
+    executor = std::make_unique<Interpreter>(limits);
+  }
+  Executor& interpreter = *executor;
   bool link_error = false;
   auto imports = [&](const Import& im) -> Result<Extern> {
     if (!is_logger(im, *module)) {

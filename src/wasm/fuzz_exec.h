@@ -45,6 +45,8 @@ inline constexpr char kFuzzV128ToJs[] = "a v128 cannot be passed to JavaScript";
 struct FuzzExecOptions {
   // Metering budget of each export call; crossing it makes the transcript inconclusive.
   uint64_t instructions_per_call = 1'000'000'000;
+  // Run on the register interpreter (register_interpreter.h) instead of the stack interpreter.
+  bool register_executor = false;
 };
 
 // Runs |bytes| by the convention above and returns the transcript, each line ending in '\n'.
