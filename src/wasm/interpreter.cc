@@ -257,8 +257,7 @@ Interpreter::Trap Interpreter::call_host(const FuncInst& f, uint64_t* sp, Instan
         static_cast<uint64_t>((cf)->local_slots) + (cf)->max_operand_slots) {         \
       TRAP(kStackExhausted);                                                          \
     }                                                                                 \
-    for (uint64_t* l_ = nfp_ + (cf)->param_slots; l_ < nfp_ + (cf)->local_slots; ++l_) \
-      *l_ = 0;                                                                        \
+    numeric::zero_locals(nfp_ + (cf)->param_slots, (cf)->local_slots - (cf)->param_slots); \
     fp = nfp_;                                                                        \
     sp = fp + (cf)->local_slots;                                                      \
     pc = (cf)->code.data();                                                           \

@@ -6,10 +6,24 @@
 #include <bit>
 #include <cmath>
 #include <cstdint>
+#include <cstring>
 #include <limits>
 #include <type_traits>
 
 namespace chorus::wasm::numeric {
+
+// Declared locals start at zero. Most functions have a few: plain stores beat a call to memset,
+// which is what a loop becomes.
+inline void zero_locals(uint64_t* l, uint32_t n) {
+  if (n > 4) {
+    std::memset(l, 0, n * sizeof(uint64_t));
+    return;
+  }
+  if (n > 0) l[0] = 0;
+  if (n > 1) l[1] = 0;
+  if (n > 2) l[2] = 0;
+  if (n > 3) l[3] = 0;
+}
 
 inline uint32_t u32(uint64_t s) { return static_cast<uint32_t>(s); }
 inline float f32(uint64_t s) { return std::bit_cast<float>(static_cast<uint32_t>(s)); }

@@ -62,19 +62,6 @@ inline Trap trunc_trapping(F x, uint64_t& out) {
   return Trap::kIntegerOverflow;
 }
 
-// Declared locals start at zero. Most functions have a few: plain stores beat a call to memset,
-// which is what a loop becomes.
-inline void zero_locals(uint64_t* l, uint32_t n) {
-  if (n > 4) {
-    std::memset(l, 0, n * sizeof(uint64_t));
-    return;
-  }
-  if (n > 0) l[0] = 0;
-  if (n > 1) l[1] = 0;
-  if (n > 2) l[2] = 0;
-  if (n > 3) l[3] = 0;
-}
-
 MemoryInst* memory_of(Instance* inst) {
   return inst->memories.empty() ? nullptr : inst->memories[0];
 }
@@ -243,7 +230,7 @@ RegisterInterpreter::Trap RegisterInterpreter::call_host(const FuncInst& f, uint
         static_cast<uint64_t>((cf)->local_slots) + (cf)->max_operand_slots) {               \
       TRAP(kStackExhausted);                                                                \
     }                                                                                       \
-    zero_locals(nfp_ + (cf)->param_slots, (cf)->local_slots - (cf)->param_slots);           \
+    numeric::zero_locals(nfp_ + (cf)->param_slots, (cf)->local_slots - (cf)->param_slots); \
     fp = nfp_;                                                                              \
     pc = (cf)->code.data();                                                                 \
   } while (0)
