@@ -56,9 +56,6 @@ using numeric::canon;
 using numeric::f32;
 using numeric::f64;
 using numeric::in_bounds;
-using numeric::int_slot;
-using numeric::kTruncHi;
-using numeric::kTruncLo;
 using numeric::trunc_saturating;
 using numeric::u32;
 using numeric::wasm_max;
@@ -66,13 +63,12 @@ using numeric::wasm_min;
 
 template <typename I, typename F>
 inline Trap trunc_trapping(F x, uint64_t& out) {
-  if (x != x) return Trap::kInvalidConversion;
-  F t = std::trunc(x);
-  if (!(t >= static_cast<F>(kTruncLo<I>) && t < static_cast<F>(kTruncHi<I>))) {
-    return Trap::kIntegerOverflow;
+  switch (numeric::trunc_checked<I, F>(x, out)) {
+    case numeric::TruncOutcome::kOk: return Trap::kNone;
+    case numeric::TruncOutcome::kNaN: return Trap::kInvalidConversion;
+    case numeric::TruncOutcome::kOverflow: return Trap::kIntegerOverflow;
   }
-  out = int_slot(static_cast<I>(t));
-  return Trap::kNone;
+  return Trap::kIntegerOverflow;
 }
 
 MemoryInst* memory_of(Instance* inst) {
