@@ -4,7 +4,9 @@
 //   chorus-wasm validate MODULE.wasm...        decodes and validates modules
 //   chorus-wasm run [--limit N] [--executor=stack|register] MODULE.wasm --invoke NAME [ARGS...]
 //                                              instantiates a module without imports, calls an
-//                                              exported function and prints its results
+//                                              exported function and prints its results (by
+//                                              default on the register interpreter, unless the
+//                                              module uses SIMD)
 // A v128 argument or result is written 0x followed by exactly 32 hex digits: the vector as one
 // 128-bit little-endian number, so the last two digits are byte 0 (lane 0 of i8x16) — the same
 // as `v128.const i64x2 LO HI` with HI's digits first.
@@ -218,11 +220,12 @@ int run(const std::vector<std::string>& args) {
   std::string file, name;
   std::vector<std::string> values;
   chorus::wasm::ExecutionLimits limits;
-  chorus::wasm::ExecutorKind executor = chorus::wasm::ExecutorKind::kStack;
+  std::optional<chorus::wasm::ExecutorKind> executor;  // default: by the module (below)
   size_t i = 0;
   for (; i < args.size(); ++i) {
     if (args[i].starts_with("--executor=")) {
-      if (!parse_executor(args[i], executor)) return usage();
+      executor = chorus::wasm::ExecutorKind::kStack;
+      if (!parse_executor(args[i], *executor)) return usage();
     } else if (args[i] == "--limit" && i + 1 < args.size()) {
       limits.instructions = std::strtoull(args[++i].c_str(), nullptr, 10);
     } else if (args[i] == "--invoke" && i + 1 < args.size()) {
@@ -250,7 +253,13 @@ int run(const std::vector<std::string>& args) {
   auto module = std::make_shared<const chorus::wasm::Module>(std::move(m).value());
   chorus::wasm::Store store;
   std::unique_ptr<chorus::wasm::Executor> executor_owner;
-  if (executor == chorus::wasm::ExecutorKind::kRegister) {
+  // The faster register interpreter, unless the module needs SIMD, which only the stack
+  // interpreter runs (both give the same results and instruction counts).
+  if (!executor) {
+    executor = chorus::wasm::uses_simd(*module) ? chorus::wasm::ExecutorKind::kStack
+                                                : chorus::wasm::ExecutorKind::kRegister;
+  }
+  if (*executor == chorus::wasm::ExecutorKind::kRegister) {
     executor_owner = std::make_unique<chorus::wasm::RegisterInterpreter>(limits);
   } else {
     executor_owner = std::make_unique<chorus::wasm::Interpreter>(limits);

@@ -505,5 +505,20 @@ TEST_F(SimdTest, MemoryAccessesAreBoundsChecked) {
   EXPECT_EQ(trap_of({Value::i32(65536 - 7), v}), kTrapMemoryOutOfBounds);   // the lane store
 }
 
+TEST(UsesSimd, SeesInstructionsTypesAndLocals) {
+  // (func (result i32) (i32x4.extract_lane 0 (v128.const i32x4 7 0 0 0))): no v128 in any type.
+  Bytes body{0xFD, 0x0C, 7, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xFD, 0x1B, 0x00, 0x0B};
+  auto m = decode_and_validate(function_module({}, {kI32}, no_locals(), body));
+  ASSERT_TRUE(m.ok()) << m.error().message();
+  EXPECT_TRUE(uses_simd(*m));
+  // A v128 local that is never used.
+  m = decode_and_validate(function_module({}, {}, Bytes{0x01, 0x01, kV128}, Bytes{0x0B}));
+  ASSERT_TRUE(m.ok()) << m.error().message();
+  EXPECT_TRUE(uses_simd(*m));
+  m = decode_and_validate(function_module({kI32}, {kI32}, no_locals(), kFib));
+  ASSERT_TRUE(m.ok()) << m.error().message();
+  EXPECT_FALSE(uses_simd(*m));
+}
+
 }  // namespace
 }  // namespace chorus::wasm

@@ -25,4 +25,29 @@ const char* to_string(ExternKind k) {
   return "?";
 }
 
+bool uses_simd(const Module& m) {
+  auto v128 = [](const std::vector<ValType>& ts) {
+    for (ValType t : ts) {
+      if (t == ValType::kV128) return true;
+    }
+    return false;
+  };
+  for (const FuncType& t : m.types) {
+    if (v128(t.params) || v128(t.results)) return true;
+  }
+  for (const Import& im : m.imports) {
+    if (im.kind == ExternKind::kGlobal && im.global.type == ValType::kV128) return true;
+  }
+  for (const Global& g : m.globals) {
+    if (g.type.type == ValType::kV128) return true;
+  }
+  for (const Function& f : m.functions) {
+    if (f.info.uses_simd) return true;
+    for (const LocalRun& r : f.locals) {
+      if (r.type == ValType::kV128) return true;
+    }
+  }
+  return false;
+}
+
 }  // namespace chorus::wasm

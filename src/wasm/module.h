@@ -113,6 +113,7 @@ struct FunctionInfo {
   uint32_t max_control_depth = 0;  // nesting of block/loop/if, the function block included
   std::vector<BranchEntry> side_table;
   std::vector<TypeNote> type_notes;  // in body order
+  bool uses_simd = false;            // the body holds a SIMD (0xFD-prefixed) instruction
 };
 
 struct LocalRun {
@@ -194,5 +195,10 @@ struct Module {
 
   ByteView view(ByteRange r) const { return ByteView(bytes).subspan(r.offset, r.size); }
 };
+
+// Whether running |m| needs SIMD: a v128 in a function type, a global, an imported global or a
+// local, or a SIMD instruction in a body. An executor without SIMD can run every other module.
+// REQUIRES: |m| was validated (validate() fills FunctionInfo::uses_simd).
+bool uses_simd(const Module& m);
 
 }  // namespace chorus::wasm

@@ -400,6 +400,7 @@ class FunctionValidator {
   const FuncType& type_;
   Reader in_;
   size_t op_offset_ = 0;
+  bool uses_simd_ = false;
   std::vector<ValType>& locals_;
   SlotStack& vals_;
   std::vector<Ctrl>& ctrls_;
@@ -480,6 +481,7 @@ Check FunctionValidator::run() {
   f_.info.type_notes = std::move(notes_);
   f_.info.max_control_depth = max_depth_;
   f_.info.side_table = std::move(side_);
+  f_.info.uses_simd = uses_simd_;
   return kOk;
 }
 
@@ -770,6 +772,7 @@ Check FunctionValidator::instruction(uint8_t op) {
     }
     case 0xFD: {
       CHORUS_ASSIGN_OR_RETURN(uint32_t sub, in_.u32());
+      uses_simd_ = true;
       return simd(sub);
     }
     default:
