@@ -220,6 +220,27 @@ TEST(RegisterInterpreterTest, LocalsAndConstantsEmitNoCode) {
   EXPECT_EQ((*r)[0].as_u32(), 1000u);
 }
 
+TEST(RegisterInterpreterTest, APendingAddKeepsItsTempFromTheNextValue) {
+  // (i32.xor (i32.add (i32.const 0) (i32.mul (local.get 0) (local.get 1)))
+  //          (i32.mul (local.get 1) (local.get 1)))
+  // The add's temp operand sits one position above the add's own; the second product is written
+  // there. Found by tests/wasm_differential.mjs --executor register (seed 302432): the add read
+  // the second product instead of the first.
+  Bytes body{0x41, 0x00, 0x20, 0x00, 0x20, 0x01, 0x6C, 0x6A,
+             0x20, 0x01, 0x20, 0x01, 0x6C, 0x73, 0x0B};
+  auto m = decode_and_validate(function_module({kI32, kI32}, {kI32}, no_locals(), body));
+  ASSERT_TRUE(m.ok()) << m.error().message();
+  RegisterInterpreter interp;
+  Store store;
+  auto inst = store.instantiate(std::make_shared<const Module>(std::move(m).value()),
+                                [](const Import&) -> Result<Extern> { return Error("none"); },
+                                interp);
+  ASSERT_TRUE(inst.ok());
+  auto r = interp.invoke(*(*inst)->funcs[0], std::vector<Value>{Value::i32(3), Value::i32(5)});
+  ASSERT_TRUE(r.ok()) << r.error().message();
+  EXPECT_EQ((*r)[0].as_u32(), (3u * 5u) ^ (5u * 5u));
+}
+
 TEST(RegisterInterpreterTest, RefusesSimd) {
   // (func (result i32) v128.const 0 i32x4.extract_lane 0)
   Bytes body{0xFD, 0x0C};

@@ -423,7 +423,9 @@ void RegisterTranslator::binary(RegOp o) {
       stack_.push_back(Entry{Entry::kAddConst, a.value, b.value});
       return;
     }
-    if (a.kind == Entry::kTemp) {
+    // Only when the temp is the lower operand: after the swap above it sits one position up,
+    // where the next value pushed would overwrite it while this entry still reads it.
+    if (a.kind == Entry::kTemp && pa < pb) {
       stack_.push_back(Entry{Entry::kAddConst, temp(pa), b.value});
       last_result_ = kNone;
       return;
