@@ -20,8 +20,8 @@
 #include <vector>
 
 #include "base/file.h"
+#include "wasm/executors.h"
 #include "wasm/interpreter.h"
-#include "wasm/register_interpreter.h"
 #include "wasm/runtime.h"
 #include "wasm/validator.h"
 
@@ -59,9 +59,6 @@ constexpr Kernel kKernels[] = {CHORUS_KERNEL(fib),       CHORUS_KERNEL(sha256),
 // (ExecutionLimits::metering = false), so the difference is what metering costs.
 constexpr uint64_t kMeteredBudget = 1'000'000'000'000;
 
-// Which executor runs a kernel: the stack interpreter or the register interpreter.
-enum class Engine { kStack, kRegister };
-
 std::string kernel_path(const std::string& file) {
   return std::string(CHORUS_WASM_KERNEL_DIR) + "/" + file;
 }
@@ -97,7 +94,7 @@ struct Loaded {
   }
 };
 
-Result<std::unique_ptr<Loaded>> load(ByteView bytes, Engine engine = Engine::kStack,
+Result<std::unique_ptr<Loaded>> load(ByteView bytes, ExecutorKind engine = ExecutorKind::kStack,
                                      bool metered = true) {
   CHORUS_ASSIGN_OR_RETURN(Module m, decode_and_validate(bytes));
   auto module = std::make_shared<const Module>(std::move(m));
@@ -105,11 +102,7 @@ Result<std::unique_ptr<Loaded>> load(ByteView bytes, Engine engine = Engine::kSt
   ExecutionLimits limits;
   limits.metering = metered;
   if (metered) limits.instructions = kMeteredBudget;
-  if (engine == Engine::kRegister) {
-    loaded->executor = std::make_unique<RegisterInterpreter>(limits);
-  } else {
-    loaded->executor = std::make_unique<Interpreter>(limits);
-  }
+  loaded->executor = make_executor(engine, limits);
   CHORUS_ASSIGN_OR_RETURN(loaded->instance,
                           loaded->store.instantiate(module, no_imports, *loaded->executor));
   return loaded;
@@ -134,7 +127,7 @@ void native(benchmark::State& state, const Kernel& k) {
   state.counters["n"] = n;
 }
 
-void chorus(benchmark::State& state, const Kernel& k, Engine which, bool metered) {
+void chorus(benchmark::State& state, const Kernel& k, ExecutorKind which, bool metered) {
   uint32_t n = k.bench_n();
   uint32_t expected = k.native_run(n);
   Bytes bytes = must_read(std::string(k.name) + ".wasm");
@@ -205,7 +198,7 @@ void big(benchmark::State& state, Stage stage) {
 void check_small_n() {
   for (const Kernel& k : kKernels) {
     Bytes bytes = must_read(std::string(k.name) + ".wasm");
-    for (Engine which : {Engine::kStack, Engine::kRegister}) {
+    for (ExecutorKind which : {ExecutorKind::kStack, ExecutorKind::kRegister}) {
       auto loaded = load(bytes, which);
       if (!loaded.ok()) die(std::string(k.name) + ".wasm: " + loaded.error().message());
       auto run = (*loaded)->function("run");
@@ -253,18 +246,16 @@ void register_all() {
     std::string name = k.name;
     benchmark::RegisterBenchmark((name + "/native").c_str(), native, k)
         ->Unit(benchmark::kMillisecond);
-    benchmark::RegisterBenchmark((name + "/chorus_metered").c_str(), chorus, k, Engine::kStack,
-                                 true)
-        ->Unit(benchmark::kMillisecond);
-    benchmark::RegisterBenchmark((name + "/chorus_unmetered").c_str(), chorus, k, Engine::kStack,
-                                 false)
-        ->Unit(benchmark::kMillisecond);
-    benchmark::RegisterBenchmark((name + "/chorus_register_metered").c_str(), chorus, k,
-                                 Engine::kRegister, true)
-        ->Unit(benchmark::kMillisecond);
-    benchmark::RegisterBenchmark((name + "/chorus_register_unmetered").c_str(), chorus, k,
-                                 Engine::kRegister, false)
-        ->Unit(benchmark::kMillisecond);
+    // KERNEL/chorus_[register_](un)metered; the stack interpreter's names carry no executor.
+    for (ExecutorKind which : {ExecutorKind::kStack, ExecutorKind::kRegister}) {
+      for (bool metered : {true, false}) {
+        std::string case_name = name + "/chorus_" +
+                                (which == ExecutorKind::kRegister ? "register_" : "") +
+                                (metered ? "metered" : "unmetered");
+        benchmark::RegisterBenchmark(case_name.c_str(), chorus, k, which, metered)
+            ->Unit(benchmark::kMillisecond);
+      }
+    }
   }
   benchmark::RegisterBenchmark("big/decode_validate", big, Stage::kDecodeValidate)
       ->Unit(benchmark::kMillisecond);

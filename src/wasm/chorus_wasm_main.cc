@@ -28,8 +28,7 @@
 #include "base/bytes.h"
 #include "base/file.h"
 #include "wasm/fuzz_exec.h"
-#include "wasm/interpreter.h"
-#include "wasm/register_interpreter.h"
+#include "wasm/executors.h"
 #include "wasm/runtime.h"
 #include "wasm/spectest.h"
 #include "wasm/validator.h"
@@ -252,18 +251,8 @@ int run(const std::vector<std::string>& args) {
   }
   auto module = std::make_shared<const chorus::wasm::Module>(std::move(m).value());
   chorus::wasm::Store store;
-  std::unique_ptr<chorus::wasm::Executor> executor_owner;
-  // The faster register interpreter, unless the module needs SIMD, which only the stack
-  // interpreter runs (both give the same results and instruction counts).
-  if (!executor) {
-    executor = chorus::wasm::uses_simd(*module) ? chorus::wasm::ExecutorKind::kStack
-                                                : chorus::wasm::ExecutorKind::kRegister;
-  }
-  if (*executor == chorus::wasm::ExecutorKind::kRegister) {
-    executor_owner = std::make_unique<chorus::wasm::RegisterInterpreter>(limits);
-  } else {
-    executor_owner = std::make_unique<chorus::wasm::Interpreter>(limits);
-  }
+  std::unique_ptr<chorus::wasm::Executor> executor_owner = chorus::wasm::make_executor(
+      executor.value_or(chorus::wasm::executor_for(*module)), limits);
   chorus::wasm::Executor& interpreter = *executor_owner;
   auto no_imports = [](const chorus::wasm::Import& im) -> chorus::Result<chorus::wasm::Extern> {
     return chorus::Error("unknown import " + im.module + "." + im.name +
@@ -319,9 +308,7 @@ int fuzz_exec(const std::vector<std::string>& args) {
     if (args[i] == "--limit" && i + 1 < args.size()) {
       options.instructions_per_call = std::strtoull(args[++i].c_str(), nullptr, 10);
     } else if (args[i].starts_with("--executor=")) {
-      chorus::wasm::ExecutorKind kind = chorus::wasm::ExecutorKind::kStack;
-      if (!parse_executor(args[i], kind)) return usage();
-      options.register_executor = kind == chorus::wasm::ExecutorKind::kRegister;
+      if (!parse_executor(args[i], options.executor)) return usage();
     } else if (file.empty()) {
       file = args[i];
     } else {

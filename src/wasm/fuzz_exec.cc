@@ -9,8 +9,6 @@
 #include <optional>
 #include <vector>
 
-#include "wasm/interpreter.h"
-#include "wasm/register_interpreter.h"
 #include "wasm/validator.h"
 
 namespace chorus::wasm {
@@ -91,12 +89,7 @@ std::string fuzz_exec(ByteView bytes, const FuzzExecOptions& options) {
   Store store;
   ExecutionLimits limits;
   limits.instructions = options.instructions_per_call;
-  std::unique_ptr<Executor> executor;
-  if (options.register_executor) {
-    executor = std::make_unique<RegisterInterpreter>(limits);
-  } else {
-    executor = std::make_unique<Interpreter>(limits);
-  }
+  std::unique_ptr<Executor> executor = make_executor(options.executor, limits);
   Executor& interpreter = *executor;
   bool link_error = false;
   auto imports = [&](const Import& im) -> Result<Extern> {

@@ -6,7 +6,8 @@
 // "fuzzing-support" whose name starts with "log" and that returns nothing is a logger that appends
 // its arguments to the transcript; then each function export is called in export order with zero
 // arguments (null for references), preceded by a silent call of `hangLimitInitializer` when the
-// module exports one (it resets the hang-limit counter binaryen puts in loops and function entries).
+// module exports one (it resets the hang-limit counter binaryen puts in loops and function
+// entries).
 // Exports with a v128 parameter or result are left out: JavaScript cannot call them. A logger with
 // a v128 parameter (binaryen's log-v128) traps as "v128-to-js", as V8 throws when it would have to
 // pass a v128 to JavaScript.
@@ -33,6 +34,7 @@
 #include <string_view>
 
 #include "base/bytes.h"
+#include "wasm/executors.h"
 #include "wasm/runtime.h"
 
 namespace chorus::wasm {
@@ -45,8 +47,7 @@ inline constexpr char kFuzzV128ToJs[] = "a v128 cannot be passed to JavaScript";
 struct FuzzExecOptions {
   // Metering budget of each export call; crossing it makes the transcript inconclusive.
   uint64_t instructions_per_call = 1'000'000'000;
-  // Run on the register interpreter (register_interpreter.h) instead of the stack interpreter.
-  bool register_executor = false;
+  ExecutorKind executor = ExecutorKind::kStack;
 };
 
 // Runs |bytes| by the convention above and returns the transcript, each line ending in '\n'.

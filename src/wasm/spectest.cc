@@ -1,7 +1,5 @@
 #include "wasm/spectest.h"
 
-#include "base/file.h"
-
 #include <algorithm>
 #include <cstdio>
 #include <cstring>
@@ -12,8 +10,7 @@
 #include <ostream>
 
 #include "base/bytes.h"
-#include "wasm/interpreter.h"
-#include "wasm/register_interpreter.h"
+#include "base/file.h"
 #include "wasm/register_translate.h"
 #include "wasm/runtime.h"
 #include "wasm/validator.h"
@@ -272,7 +269,7 @@ class FileRun {
         log_(log),
         verbose_(options.verbose),
         suite_(options.suite),
-        executor_(make_executor(options.executor, options.metering)) {
+        executor_(make_executor(options.executor, {.metering = options.metering})) {
     add_spectest_module();
   }
 
@@ -674,13 +671,6 @@ class FileRun {
   bool verbose_;
   SpecSuite suite_;
   int line_ = 0;
-
-  static std::unique_ptr<Executor> make_executor(ExecutorKind kind, bool metering) {
-    ExecutionLimits limits;
-    limits.metering = metering;
-    if (kind == ExecutorKind::kRegister) return std::make_unique<RegisterInterpreter>(limits);
-    return std::make_unique<Interpreter>(limits);
-  }
 
   Store store_;
   std::unique_ptr<Executor> executor_;

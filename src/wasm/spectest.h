@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "base/result.h"
+#include "wasm/executors.h"
 
 namespace chorus::wasm {
 
@@ -28,10 +29,6 @@ struct SpecTestTotals {
   std::map<std::string, uint64_t> skip_reasons;                    // reason -> commands
   std::vector<std::pair<std::string, std::string>> skipped_files;  // file -> reason
 };
-
-// Which executor runs the modules: the stack interpreter (interpreter.h) or the register
-// interpreter (register_interpreter.h).
-enum class ExecutorKind : uint8_t { kStack, kRegister };
 
 // Which suite a run reads: the current one (Wasm 3.0, ../shared/wasm-testsuite/json), or the
 // Wasm 2.0 snapshot (../shared/wasm-testsuite/*.wast, converted by Debian's wast2json). Where

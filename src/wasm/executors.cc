@@ -1,0 +1,17 @@
+#include "wasm/executors.h"
+
+#include "wasm/interpreter.h"
+#include "wasm/register_interpreter.h"
+
+namespace chorus::wasm {
+
+ExecutorKind executor_for(const Module& module) {
+  return uses_simd(module) ? ExecutorKind::kStack : ExecutorKind::kRegister;
+}
+
+std::unique_ptr<Executor> make_executor(ExecutorKind kind, const ExecutionLimits& limits) {
+  if (kind == ExecutorKind::kRegister) return std::make_unique<RegisterInterpreter>(limits);
+  return std::make_unique<Interpreter>(limits);
+}
+
+}  // namespace chorus::wasm
