@@ -5,10 +5,9 @@
 #include <algorithm>
 #include <cstdlib>
 #include <filesystem>
-#include <fstream>
-#include <iterator>
 #include <random>
 
+#include "base/file.h"
 #include "wasm/test_modules.h"
 
 namespace chorus::wasm {
@@ -340,8 +339,9 @@ std::vector<fs::path> suite_modules() {
 }
 
 Bytes read_all(const fs::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  return Bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  Result<Bytes> bytes = read_file(p.string());
+  EXPECT_TRUE(bytes.ok()) << bytes.error().message();
+  return bytes.ok() ? std::move(bytes).value() : Bytes{};
 }
 
 Result<Module> check_suite_module(const Bytes& bytes) {
