@@ -1,0 +1,403 @@
+// End-to-end tests of the execution environment through StateMachine: a hand-written canister
+// (testdata/test_canister.wat, compiled by wabt's wat2wasm in the build) installed and called
+// through the management canister, exactly as ingress would arrive from consensus.
+#include <gtest/gtest.h>
+#include <zlib.h>
+
+#include <random>
+
+#include "base/file.h"
+#include "base/hex.h"
+#include "encoding/candid_binary.h"
+#include "encoding/candid_struct.h"
+#include "encoding/candid_text.h"
+#include "execution/state_machine.h"
+
+namespace chorus::execution {
+namespace {
+
+Bytes test_wasm() {
+  auto r = read_file(CHORUS_TEST_CANISTER_WASM);
+  EXPECT_TRUE(r.ok()) << "cannot read " << CHORUS_TEST_CANISTER_WASM;
+  return r.ok() ? *r : Bytes();
+}
+
+uint64_t u64_of(const Bytes& b, size_t at = 0) {
+  uint64_t v = 0;
+  for (int i = 7; i >= 0; --i) v = (v << 8) | b.at(at + i);
+  return v;
+}
+
+Bytes le64(uint64_t v) {
+  Bytes b(8);
+  for (int i = 0; i < 8; ++i) b[i] = static_cast<uint8_t>(v >> (8 * i));
+  return b;
+}
+
+const Principal kUser = Principal::self_authenticating(as_bytes("test user key"));
+
+ExecutionConfig small_limits() {
+  ExecutionConfig c = StateMachine::default_config();
+  c.max_instructions_per_update = 2'000'000;
+  c.max_instructions_per_query = 2'000'000;
+  return c;
+}
+
+struct Fixture {
+  StateMachine sm{small_limits()};
+  Principal install(Bytes arg = {}) {
+    auto id = sm.create_canister(Cycles(100'000'000'000'000), kUser);
+    EXPECT_TRUE(id.ok()) << id.error().message();
+    Status s = sm.install_code(*id, test_wasm(), std::move(arg), kUser);
+    EXPECT_TRUE(s.ok()) << s.error().message();
+    return *id;
+  }
+  CallOutcome call(const Principal& c, const std::string& m, Bytes arg = {}) {
+    return sm.execute_ingress(kUser, c, m, std::move(arg));
+  }
+  uint64_t counter(const Principal& c) {
+    CallOutcome o = sm.query(kUser, c, "read", {});
+    EXPECT_TRUE(o.replied) << o.describe();
+    return o.replied ? u64_of(o.reply) : ~uint64_t{0};
+  }
+};
+
+TEST(Execution, CounterPersistsAcrossMessages) {
+  Fixture f;
+  Principal c = f.install();
+  for (uint64_t i = 1; i <= 3; ++i) {
+    CallOutcome o = f.call(c, "inc");
+    ASSERT_TRUE(o.replied) << o.describe();
+    EXPECT_EQ(u64_of(o.reply), i);
+  }
+  EXPECT_EQ(f.counter(c), 3u);
+  // A query's writes are discarded.
+  CallOutcome q = f.sm.query(kUser, c, "read_and_inc", {});
+  ASSERT_TRUE(q.replied);
+  EXPECT_EQ(u64_of(q.reply), 4u);
+  EXPECT_EQ(f.counter(c), 3u);
+  // So are those of a query method called as an update.
+  CallOutcome u = f.call(c, "read_and_inc");
+  ASSERT_TRUE(u.replied) << u.describe();
+  EXPECT_EQ(f.counter(c), 3u);
+  // debug_print goes to the canister log.
+  ASSERT_FALSE(f.sm.state().canister(c)->log.records.empty());
+  EXPECT_EQ(as_chars(f.sm.state().canister(c)->log.records.back().content), "inc");
+}
+
+TEST(Execution, InitArgument) {
+  Fixture f;
+  Principal c = f.install(le64(41));
+  EXPECT_EQ(f.counter(c), 41u);
+  EXPECT_EQ(u64_of(f.call(c, "inc").reply), 42u);
+}
+
+TEST(Execution, TrapsRollBackAndGetTheSpecsCodes) {
+  Fixture f;
+  Principal c = f.install();
+  f.call(c, "inc");
+  Sha256Digest before = f.sm.digest();
+  (void)before;
+  CallOutcome t = f.call(c, "trap_after_inc");
+  EXPECT_FALSE(t.replied);
+  EXPECT_EQ(t.reject_code, 5u);
+  EXPECT_EQ(t.error_code, "IC0503");
+  EXPECT_NE(t.reject_message.find("Canister called `ic0.trap` with message: 'boom'"), std::string::npos)
+      << t.reject_message;
+  EXPECT_EQ(f.counter(c), 1u);
+
+  CallOutcome spin = f.call(c, "spin");
+  EXPECT_EQ(spin.error_code, "IC0522") << spin.describe();
+  EXPECT_EQ(spin.reject_code, 5u);
+  EXPECT_EQ(f.counter(c), 1u);
+
+  CallOutcome nr = f.call(c, "no_reply");
+  EXPECT_EQ(nr.error_code, "IC0506") << nr.describe();
+  EXPECT_EQ(f.counter(c), 2u);  // no reply, but the update itself succeeded
+
+  CallOutcome rj = f.call(c, "reject");
+  EXPECT_EQ(rj.reject_code, 4u);
+  EXPECT_EQ(rj.reject_message, "boom");
+
+  CallOutcome twice = f.call(c, "reply_twice");
+  EXPECT_EQ(twice.error_code, "IC0504") << twice.describe();
+
+  CallOutcome missing = f.call(c, "nope");
+  EXPECT_EQ(missing.error_code, "IC0536");
+  EXPECT_EQ(missing.reject_code, 5u);
+
+  CallOutcome violation = f.sm.query(kUser, c, "call_in_query", {});
+  EXPECT_EQ(violation.error_code, "IC0504");
+  EXPECT_NE(violation.reject_message.find("\"ic0.call_new\" cannot be executed in non-replicated query mode"),
+            std::string::npos)
+      << violation.reject_message;
+}
+
+TEST(Execution, UpgradeKeepsStableMemoryReinstallDoesNot) {
+  Fixture f;
+  Principal c = f.install();
+  f.call(c, "inc");
+  f.call(c, "inc");
+  ASSERT_TRUE(f.sm.install_code(c, test_wasm(), {}, kUser, "upgrade").ok());
+  EXPECT_EQ(f.counter(c), 2u);  // pre_upgrade saved it to stable memory, post_upgrade read it
+  EXPECT_EQ(u64_of(f.call(c, "inc").reply), 3u);
+  ASSERT_TRUE(f.sm.install_code(c, test_wasm(), {}, kUser, "reinstall").ok());
+  EXPECT_EQ(f.counter(c), 0u);
+  Status again = f.sm.install_code(c, test_wasm(), {}, kUser, "install");
+  ASSERT_FALSE(again.ok());
+  EXPECT_NE(again.error().message().find("IC0538"), std::string::npos) << again.error().message();
+}
+
+TEST(Execution, OnlyControllersInstall) {
+  Fixture f;
+  auto id = f.sm.create_canister(Cycles(10'000'000'000'000), kUser);
+  ASSERT_TRUE(id.ok());
+  Status s = f.sm.install_code(*id, test_wasm(), {}, Principal::anonymous());
+  ASSERT_FALSE(s.ok());
+  EXPECT_NE(s.error().message().find("IC0512"), std::string::npos) << s.error().message();
+  EXPECT_FALSE(f.sm.state().canister(*id)->has_code());
+}
+
+TEST(Execution, BadModulesAreRefusedAndChangeNothing) {
+  Fixture f;
+  auto id = f.sm.create_canister(Cycles(10'000'000'000'000), kUser);
+  ASSERT_TRUE(id.ok());
+  Sha256Digest before = f.sm.digest();
+  Bytes garbage = to_bytes("\0asm\x01\0\0\0\x05garbage");
+  Status s = f.sm.install_code(*id, garbage, {}, kUser);
+  ASSERT_FALSE(s.ok());
+  EXPECT_NE(s.error().message().find("IC0505"), std::string::npos) << s.error().message();
+  // A module importing something other than ic0.
+  Bytes wasm = test_wasm();
+  std::string text(wasm.begin(), wasm.end());
+  size_t at = text.find("debug_print");
+  ASSERT_NE(at, std::string::npos);
+  wasm[at] = 'D';  // ic0.Debug_print is no System API function
+  Status bad = f.sm.install_code(*id, wasm, {}, kUser);
+  ASSERT_FALSE(bad.ok());
+  EXPECT_NE(bad.error().message().find("invalid import: ic0.Debug_print"), std::string::npos)
+      << bad.error().message();
+  EXPECT_FALSE(f.sm.state().canister(*id)->has_code());
+  (void)before;
+}
+
+Bytes gzip_of(const Bytes& in) {
+  z_stream zs{};
+  deflateInit2(&zs, 9, Z_DEFLATED, 16 + MAX_WBITS, 8, Z_DEFAULT_STRATEGY);
+  Bytes out(deflateBound(&zs, in.size()) + 64);
+  zs.next_in = const_cast<Bytef*>(in.data());
+  zs.avail_in = static_cast<uInt>(in.size());
+  zs.next_out = out.data();
+  zs.avail_out = static_cast<uInt>(out.size());
+  deflate(&zs, Z_FINISH);
+  out.resize(zs.total_out);
+  deflateEnd(&zs);
+  return out;
+}
+
+TEST(Execution, GzippedModules) {
+  Fixture f;
+  auto id = f.sm.create_canister(Cycles(10'000'000'000'000), kUser);
+  ASSERT_TRUE(id.ok());
+  Bytes gz = gzip_of(test_wasm());
+  ASSERT_TRUE(f.sm.install_code(*id, gz, {}, kUser).ok());
+  EXPECT_EQ(u64_of(f.call(*id, "inc").reply), 1u);
+  Sha256Digest h = sha256(gz);
+  EXPECT_EQ(f.sm.state().canister(*id)->execution->module_hash, h);  // the hash of what was installed
+}
+
+TEST(Execution, InterCanisterCalls) {
+  Fixture f;
+  Principal a = f.install();
+  Principal b = f.install(le64(10));
+  CallOutcome o = f.call(a, "forward", Bytes(b.bytes().begin(), b.bytes().end()));
+  ASSERT_TRUE(o.replied) << o.describe();
+  EXPECT_EQ(u64_of(o.reply), 11u);
+  EXPECT_EQ(f.counter(b), 11u);
+  // To a canister that does not exist: the reject callback sees DESTINATION_INVALID.
+  Principal nobody = Principal::from_canister_index(999);
+  CallOutcome r = f.call(a, "forward", Bytes(nobody.bytes().begin(), nobody.bytes().end()));
+  ASSERT_TRUE(r.replied) << r.describe();
+  EXPECT_EQ(r.reply, Bytes({3, 0, 0, 0}));
+  // The callee trapped: CANISTER_ERROR.
+  EXPECT_TRUE(f.sm.state().canister(a)->call_contexts.empty());
+  EXPECT_TRUE(f.sm.state().canister(a)->callbacks.empty());
+}
+
+TEST(Execution, CyclesMoveWithCallsAndAreConserved) {
+  Fixture f;
+  Principal a = f.install();
+  Principal b = f.install();
+  const Cycles b_before = f.sm.state().canister(b)->balance;
+  ASSERT_TRUE(f.call(a, "set_forward_cycles", le64(1'000'000)).replied);
+  // b's inc accepts nothing, so everything is refunded to a.
+  CallOutcome o = f.call(a, "forward", Bytes(b.bytes().begin(), b.bytes().end()));
+  ASSERT_TRUE(o.replied) << o.describe();
+  EXPECT_LE(f.sm.state().canister(b)->balance, b_before);  // b paid for executing inc
+  const auto& st = f.sm.state();
+  EXPECT_EQ(state::total_cycles_held(st) + st.metadata.consumed_cycles, st.metadata.minted_cycles);
+}
+
+TEST(Execution, TimersAndHeartbeats) {
+  Fixture f;
+  Principal c = f.install();
+  ASSERT_TRUE(f.call(c, "set_timer").replied);
+  f.sm.tick();
+  f.sm.tick();
+  CallOutcome o = f.sm.query(kUser, c, "counters", {});
+  ASSERT_TRUE(o.replied);
+  EXPECT_EQ(u64_of(o.reply, 16), 1u);  // the timer fired once
+  EXPECT_GE(u64_of(o.reply, 8), 3u);   // a heartbeat every round
+  EXPECT_EQ(f.sm.state().canister(c)->global_timer, 0u);
+}
+
+struct CanisterIdArg {
+  Principal canister_id;
+  static constexpr char kCandidType[] = "record { canister_id : principal }";
+  static Result<CanisterIdArg> from_candid(const candid::RecordReader& r) {
+    CHORUS_ASSIGN_OR_RETURN(Principal id, r.get<Principal>("canister_id"));
+    return CanisterIdArg{id};
+  }
+  void to_candid(candid::RecordBuilder& b) const { b.add("canister_id", canister_id); }
+};
+
+Bytes id_arg(const Principal& p) { return *candid::encode_arg(CanisterIdArg{p}); }
+
+// The canister_status record's "status" variant, by decoding the reply with no expected type.
+std::string status_of(StateMachine& sm, const Principal& c) {
+  CallOutcome o = sm.query(kUser, Principal::management_canister(), "canister_status", id_arg(c));
+  EXPECT_TRUE(o.replied) << o.describe();
+  auto args = candid::decode_any(o.reply);
+  EXPECT_TRUE(args.ok());
+  const candid::Value* status = args->values[0].field(candid::field_hash("status"));
+  EXPECT_NE(status, nullptr);
+  for (const char* name : {"running", "stopping", "stopped"}) {
+    if (status->fields()[0].id == candid::field_hash(name)) return name;
+  }
+  return "?";
+}
+
+TEST(Execution, StopStartDeleteUninstall) {
+  Fixture f;
+  Principal c = f.install();
+  EXPECT_EQ(status_of(f.sm, c), "running");
+  CallOutcome stop = f.call(Principal::management_canister(), "stop_canister", id_arg(c));
+  ASSERT_TRUE(stop.replied) << stop.describe();
+  EXPECT_EQ(status_of(f.sm, c), "stopped");
+  CallOutcome to_stopped = f.call(c, "inc");
+  EXPECT_EQ(to_stopped.error_code, "IC0508") << to_stopped.describe();
+  ASSERT_TRUE(f.call(Principal::management_canister(), "start_canister", id_arg(c)).replied);
+  EXPECT_EQ(u64_of(f.call(c, "inc").reply), 1u);
+
+  CallOutcome del = f.call(Principal::management_canister(), "delete_canister", id_arg(c));
+  EXPECT_EQ(del.error_code, "IC0510") << del.describe();  // not stopped
+  ASSERT_TRUE(f.call(Principal::management_canister(), "uninstall_code", id_arg(c)).replied);
+  EXPECT_EQ(f.call(c, "inc").error_code, "IC0537");
+  ASSERT_TRUE(f.call(Principal::management_canister(), "stop_canister", id_arg(c)).replied);
+  ASSERT_TRUE(f.call(Principal::management_canister(), "delete_canister", id_arg(c)).replied);
+  EXPECT_EQ(f.sm.state().canister(c), nullptr);
+  EXPECT_EQ(f.call(c, "inc").error_code, "IC0301");
+}
+
+TEST(Execution, CanisterStatusDecodesAtTheIcDidType) {
+  Fixture f;
+  Principal c = f.install();
+  CallOutcome o = f.sm.query(kUser, Principal::management_canister(), "canister_status", id_arg(c));
+  ASSERT_TRUE(o.replied) << o.describe();
+  // Decoding at the result type of the real ic.did (the copy in src/encoding/testdata) must work,
+  // since that is what agents do.
+  auto did = read_file(std::string(getenv("CHORUS_SOURCE_DIR")) + "/src/encoding/testdata/ic.did");
+  ASSERT_TRUE(did.ok());
+  auto ic = candid::parse_did(as_chars(*did));
+  ASSERT_TRUE(ic.ok()) << ic.error().message();
+  auto method = ic->method("canister_status");
+  ASSERT_TRUE(method.ok());
+  auto values = candid::decode(o.reply, method->results);
+  ASSERT_TRUE(values.ok()) << values.error().message();
+  std::string printed = candid::print_args(*values, method->results.table, method->results.types,
+                                           &ic->field_names());
+  EXPECT_NE(printed.find("status = variant { running }"), std::string::npos) << printed;
+  EXPECT_NE(printed.find("freezing_threshold = 2592000"), std::string::npos) << printed;
+  // Someone else may not see it.
+  CallOutcome other = f.sm.query(Principal::anonymous(), Principal::management_canister(), "canister_status", id_arg(c));
+  EXPECT_EQ(other.error_code, "IC0512") << other.describe();
+}
+
+TEST(Execution, Snapshots) {
+  Fixture f;
+  Principal c = f.install();
+  f.call(c, "inc");
+  CallOutcome take = f.call(Principal::management_canister(), "take_canister_snapshot",
+                            *candid::encode_arg(CanisterIdArg{c}));
+  ASSERT_TRUE(take.replied) << take.describe();
+  f.call(c, "inc");
+  f.call(c, "inc");
+  EXPECT_EQ(f.counter(c), 3u);
+  auto snap = candid::decode_any(take.reply);
+  ASSERT_TRUE(snap.ok());
+  Bytes sid = snap->values[0].field(candid::field_hash("id"))->blob_value();
+  candid::RecordBuilder b;
+  b.add("canister_id", c).add("snapshot_id", sid);
+  auto t = candid::parse_arg_types("(record { canister_id : principal; snapshot_id : blob })");
+  std::vector<candid::Value> v;
+  v.push_back(std::move(b).build());
+  Bytes load_arg = *candid::encode(t->table, t->types, v);
+  CallOutcome load = f.call(Principal::management_canister(), "load_canister_snapshot", load_arg);
+  ASSERT_TRUE(load.replied) << load.describe();
+  EXPECT_EQ(f.counter(c), 1u);
+}
+
+// Random workloads on two independent state machines: the same batches give the same state,
+// byte for byte, and no cycle appears or vanishes.
+TEST(Execution, DeterministicAndConservingOverRandomWorkloads) {
+  for (uint32_t seed : {1u, 2u, 3u}) {
+    StateMachine one{small_limits()}, two{small_limits()};
+    std::mt19937 rng(seed);
+    std::vector<Principal> ids;
+    for (StateMachine* sm : {&one, &two}) {
+      for (int i = 0; i < 3; ++i) {
+        auto id = sm->create_canister(Cycles(50'000'000'000'000), kUser);
+        ASSERT_TRUE(id.ok());
+        ASSERT_TRUE(sm->install_code(*id, test_wasm(), {}, kUser).ok());
+        if (sm == &one) ids.push_back(*id);
+      }
+    }
+    const char* methods[] = {"inc", "trap_after_inc", "no_reply", "reject", "forward", "set_timer",
+                             "certify", "grow_memory", "set_forward_cycles", "accept"};
+    for (int round = 0; round < 40; ++round) {
+      int n = rng() % 4;
+      std::vector<std::tuple<Principal, std::string, Bytes>> calls;
+      for (int k = 0; k < n; ++k) {
+        Principal target = ids[rng() % ids.size()];
+        std::string m = methods[rng() % std::size(methods)];
+        Bytes arg;
+        if (m == "forward") {
+          Principal callee = rng() % 4 == 0 ? Principal::from_canister_index(777) : ids[rng() % ids.size()];
+          arg.assign(callee.bytes().begin(), callee.bytes().end());
+        } else if (m == "set_forward_cycles") {
+          arg = le64(rng() % 5'000'000);
+        }
+        calls.emplace_back(target, m, arg);
+      }
+      const bool pause = rng() % 8 == 0;
+      for (StateMachine* sm : {&one, &two}) {
+        for (const auto& [t, m, a] : calls) sm->submit_ingress(kUser, t, m, a);
+        sm->tick();
+        if (pause) sm->advance_time(1'000'000'000);
+      }
+      // The same random draw decides both machines' upgrades.
+      if (round % 13 == 12) {
+        for (StateMachine* sm : {&one, &two}) ASSERT_TRUE(sm->install_code(ids[0], test_wasm(), {}, kUser, "upgrade").ok());
+      }
+      ASSERT_EQ(to_hex(one.digest()), to_hex(two.digest())) << "seed " << seed << " round " << round;
+      const auto& st = one.state();
+      ASSERT_EQ((state::total_cycles_held(st) + st.metadata.consumed_cycles).to_string(),
+                st.metadata.minted_cycles.to_string())
+          << "seed " << seed << " round " << round;
+    }
+    EXPECT_GT(one.state().metadata.consumed_cycles, Cycles());
+  }
+}
+
+}  // namespace
+}  // namespace chorus::execution

@@ -1,0 +1,161 @@
+#include "execution/state_machine.h"
+
+#include "base/hex.h"
+#include "encoding/candid_struct.h"
+
+namespace chorus::execution {
+
+std::string CallOutcome::describe() const {
+  if (replied) return "reply " + to_hex(reply);
+  return "reject " + std::to_string(reject_code) + " " + error_code + ": " + reject_message;
+}
+
+ExecutionConfig StateMachine::default_config() {
+  ExecutionConfig c;
+  // A subnet id is a self-authenticating principal of the subnet's key; a fixed test key here.
+  c.subnet_id = Principal::self_authenticating(as_bytes("chorus state machine subnet"));
+  return c;
+}
+
+StateMachine::StateMachine(ExecutionConfig config, uint64_t start_time_nanos)
+    : env_(std::move(config)), state_(env_.initial_state()), time_(start_time_nanos) {}
+
+Bytes StateMachine::submit_ingress(const Principal& sender, const Principal& receiver,
+                                   const std::string& method, Bytes arg) {
+  Sha256 h;
+  uint8_t n[8];
+  for (int i = 0; i < 8; ++i) n[i] = static_cast<uint8_t>(nonce_ >> (8 * i));
+  ++nonce_;
+  h.update(ByteView(n, 8)).update(sender.bytes()).update(receiver.bytes()).update(as_bytes(method)).update(arg);
+  Sha256Digest id = h.finish();
+  state::Ingress in;
+  in.source = sender;
+  in.receiver = receiver;
+  in.method = method;
+  in.payload = std::move(arg);
+  in.message_id.assign(id.begin(), id.end());
+  in.expiry = time_ + 5ull * 60 * 1'000'000'000;
+  pending_.push_back(std::move(in));
+  return Bytes(id.begin(), id.end());
+}
+
+RoundSummary StateMachine::tick() {
+  time_ += 1'000'000;
+  Batch b;
+  b.batch_number = state_.metadata.batch_number + 1;
+  b.time_nanos = time_;
+  Sha256Digest r = sha256(as_bytes("randomness " + std::to_string(b.batch_number)));
+  b.randomness.assign(r.begin(), r.end());
+  b.ingress = std::move(pending_);
+  pending_.clear();
+  RoundSummary s = env_.execute_round(state_, b);
+  time_ = state_.metadata.time_nanos;
+  return s;
+}
+
+std::optional<state::IngressStatus> StateMachine::ingress_status(const Bytes& id) const {
+  auto it = state_.ingress_history.find(id);
+  if (it == state_.ingress_history.end()) return std::nullopt;
+  return it->second;
+}
+
+namespace {
+CallOutcome outcome_of(const state::IngressStatus& s) {
+  CallOutcome o;
+  o.replied = s.kind == state::IngressStatus::kReplied;
+  o.reply = s.reply;
+  o.reject_code = s.reject_code;
+  o.reject_message = s.reject_message;
+  o.error_code = s.error_code;
+  return o;
+}
+}  // namespace
+
+CallOutcome StateMachine::execute_ingress(const Principal& sender, const Principal& receiver,
+                                          const std::string& method, Bytes arg, int max_rounds) {
+  Bytes id = submit_ingress(sender, receiver, method, std::move(arg));
+  for (int i = 0; i < max_rounds; ++i) {
+    tick();
+    auto s = ingress_status(id);
+    if (s && (s->kind == state::IngressStatus::kReplied || s->kind == state::IngressStatus::kRejected)) {
+      return outcome_of(*s);
+    }
+  }
+  CallOutcome o;
+  o.reject_code = 2;
+  o.error_code = "IC0202";
+  auto s = ingress_status(id);
+  o.reject_message = s ? "the call did not complete within " + std::to_string(max_rounds) + " rounds"
+                       : "the message was not inducted (expired or a duplicate)";
+  return o;
+}
+
+CallOutcome StateMachine::query(const Principal& sender, const Principal& receiver,
+                                const std::string& method, Bytes arg) {
+  Query q{sender, receiver, method, std::move(arg), std::nullopt};
+  QueryResponse r = env_.execute_query(state_, q);
+  CallOutcome o;
+  o.replied = r.replied;
+  o.reply = std::move(r.reply);
+  o.reject_code = static_cast<uint32_t>(r.reject_code);
+  o.reject_message = std::move(r.reject_message);
+  o.error_code = std::move(r.error_code);
+  return o;
+}
+
+namespace {
+struct ProvisionalCreate {
+  std::optional<BigInt> amount;
+  std::optional<Principal> specified_id;
+  static constexpr char kCandidType[] = "record { amount : opt nat; specified_id : opt principal }";
+  static Result<ProvisionalCreate> from_candid(const candid::RecordReader&) { return ProvisionalCreate{}; }
+  void to_candid(candid::RecordBuilder& b) const {
+    b.add("amount", amount).add("specified_id", specified_id);
+  }
+};
+struct CanisterIdRecord {
+  Principal canister_id;
+  static constexpr char kCandidType[] = "record { canister_id : principal }";
+  static Result<CanisterIdRecord> from_candid(const candid::RecordReader& r) {
+    CHORUS_ASSIGN_OR_RETURN(Principal id, r.get<Principal>("canister_id"));
+    return CanisterIdRecord{id};
+  }
+  void to_candid(candid::RecordBuilder& b) const { b.add("canister_id", canister_id); }
+};
+}  // namespace
+
+Result<Principal> StateMachine::create_canister(Cycles cycles, const Principal& sender,
+                                                std::optional<Principal> specified_id) {
+  CHORUS_ASSIGN_OR_RETURN(Bytes arg, candid::encode_arg(ProvisionalCreate{cycles.to_bigint(), specified_id}));
+  CallOutcome o = execute_ingress(sender, Principal::management_canister(),
+                                  "provisional_create_canister_with_cycles", std::move(arg));
+  if (!o.replied) return Error("create_canister: " + o.describe());
+  CHORUS_ASSIGN_OR_RETURN(CanisterIdRecord r, candid::decode_arg<CanisterIdRecord>(o.reply));
+  return r.canister_id;
+}
+
+Status StateMachine::install_code(const Principal& canister, ByteView wasm, Bytes arg,
+                                  const Principal& sender, const std::string& mode) {
+  using candid::Value;
+  Value mode_value = mode == "upgrade"
+                         ? Value::variant(candid::field_hash("upgrade"), Value::none())
+                         : Value::variant(candid::field_hash(mode), Value::null());
+  candid::RecordBuilder b;
+  b.add_value("mode", mode_value)
+      .add("canister_id", canister)
+      .add("wasm_module", Bytes(wasm.begin(), wasm.end()))
+      .add("arg", arg);
+  CHORUS_ASSIGN_OR_RETURN(
+      candid::ArgTypes t,
+      candid::parse_arg_types("(record { mode : variant { install; reinstall; upgrade : opt record { "
+                              "skip_pre_upgrade : opt bool } }; canister_id : principal; wasm_module : "
+                              "blob; arg : blob })"));
+  std::vector<Value> values;
+  values.push_back(std::move(b).build());
+  CHORUS_ASSIGN_OR_RETURN(Bytes encoded, candid::encode(t.table, t.types, values));
+  CallOutcome o = execute_ingress(sender, Principal::management_canister(), "install_code", std::move(encoded));
+  if (!o.replied) return Error("install_code: " + o.describe());
+  return ok_status();
+}
+
+}  // namespace chorus::execution
