@@ -46,7 +46,7 @@ Result<std::shared_ptr<const CanisterModule>> Hypervisor::module_of(const state:
 
 Result<std::unique_ptr<Hypervisor::Live>> Hypervisor::make_live(
     std::shared_ptr<const CanisterModule> module, SystemApi* start_api, uint64_t instruction_limit,
-    ExecutionOutcome* outcome) {
+    ExecutionOutcome* outcome, const wasm::Snapshot* keep_memory) {
   auto live = std::make_unique<Live>();
   Live* self = live.get();
   live->module = module;
@@ -96,7 +96,16 @@ Result<std::unique_ptr<Hypervisor::Live>> Hypervisor::make_live(
   limits.call_depth = config_.max_call_depth;
   exec.set_limits(limits);
   live->current = start_api;
-  auto inst = live->store->instantiate(module->module, module->code, resolver, exec);
+  std::function<Status(wasm::Instance&)> keep;
+  if (keep_memory != nullptr) {
+    keep = [keep_memory](wasm::Instance& inst) -> Status {
+      if (inst.memories.empty()) return Error("the new module has no memory to keep the old Wasm memory in");
+      Status s = inst.memories[0]->linear().restore(*keep_memory);
+      if (!s.ok()) return Error("the kept Wasm memory does not fit the new module: " + s.error().message());
+      return ok_status();
+    };
+  }
+  auto inst = live->store->instantiate(module->module, module->code, resolver, exec, keep);
   live->current = nullptr;
   if (outcome) outcome->instructions = exec.instructions_used();
   if (!inst.ok()) {
@@ -284,20 +293,12 @@ Result<state::ExecutionState> Hypervisor::instantiate(const state::CanisterId& c
                                                       ExecutionOutcome* outcome) {
   ExecutionOutcome local;
   ExecutionOutcome* o = outcome ? outcome : &local;
-  auto live_r = make_live(module, &start_api, instruction_limit, o);
+  auto live_r = make_live(module, &start_api, instruction_limit, o, keep_memory);
   if (!live_r.ok()) {
     o->status = Error(live_r.error().message());
     return live_r.error();
   }
   std::unique_ptr<Live> live = std::move(live_r).value();
-  if (keep_memory != nullptr) {
-    if (live->memory == nullptr) {
-      return Error("the new module has no memory to keep the old Wasm memory in");
-    }
-    if (Status s = live->memory->linear().restore(*keep_memory); !s.ok()) {
-      return Error("the kept Wasm memory does not fit the new module: " + s.error().message());
-    }
-  }
   if (Status s = live->stable->restore(stable); !s.ok()) {
     return Error("the stable memory does not fit: " + s.error().message());
   }

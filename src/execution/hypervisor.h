@@ -68,8 +68,8 @@ class Hypervisor {
 
   // A fresh instance of |module| for install, reinstall and upgrade: memory from the module's
   // data segments, globals from their initialisers, the (start) function run with |start_api|.
-  // With |keep_memory|, the Wasm memory of |keep_memory| replaces the fresh one (an upgrade with
-  // wasm_memory_persistence = keep). |stable| becomes the stable memory. The result is an
+  // With |keep_memory|, that Wasm memory replaces the fresh one before (start) runs (an upgrade
+  // with wasm_memory_persistence = keep, as the IC does it). |stable| becomes the stable memory. The result is an
   // ExecutionState to run canister_init / canister_post_upgrade on with execute().
   Result<state::ExecutionState> instantiate(const state::CanisterId& canister,
                                             std::shared_ptr<const CanisterModule> module,
@@ -86,7 +86,8 @@ class Hypervisor {
   struct Live;
   Result<std::unique_ptr<Live>> make_live(std::shared_ptr<const CanisterModule> module,
                                           SystemApi* start_api, uint64_t instruction_limit,
-                                          ExecutionOutcome* outcome);
+                                          ExecutionOutcome* outcome,
+                                          const wasm::Snapshot* keep_memory = nullptr);
   Result<Live*> live_for(const state::CanisterId& canister, const state::ExecutionState& exec);
   void make_room();
   wasm::Executor& executor(wasm::ExecutorKind kind);

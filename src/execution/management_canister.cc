@@ -672,6 +672,27 @@ std::optional<CallResult> ExecutionEnvironment::Round::management(ManagementCall
     if (!module.ok()) {
       return reject("IC0505", "Error from Canister " + c->id.to_text() + ": " + module.error().message());
     }
+    // Enhanced orthogonal persistence (Motoko's wasm64 heap) lives in the Wasm memory, so an
+    // upgrade that would drop that memory is refused, as is keeping memory for a module that
+    // does not declare it can take it.
+    if (mode_code == 2) {
+      constexpr char kEop[] = "enhanced-orthogonal-persistence";
+      auto old_module = hv.module_of(*c->execution);
+      const bool old_eop = old_module.ok() && ((*old_module)->private_metadata.count(kEop) ||
+                                               (*old_module)->public_metadata.count(kEop));
+      const bool new_eop = (*module)->private_metadata.count(kEop) || (*module)->public_metadata.count(kEop);
+      if (old_eop && !keep_memory) {
+        return reject("IC0504", "Error from Canister " + c->id.to_text() +
+                                    ": Missing upgrade option: Enhanced orthogonal persistence requires the "
+                                    "`wasm_memory_persistence` upgrade option.");
+      }
+      if (keep_memory && !new_eop) {
+        return reject("IC0504", "Error from Canister " + c->id.to_text() +
+                                    ": Invalid upgrade option: The `wasm_memory_persistence: opt keep` upgrade "
+                                    "option requires that the new canister module supports enhanced orthogonal "
+                                    "persistence.");
+      }
+    }
     const uint64_t limit = cfg.max_instructions_per_install;
     const Cycles prepay = cfg.cycles.execution_cost(limit);
     if (c->balance < prepay + freezing_limit(*c)) {

@@ -135,11 +135,18 @@ Result<Principal> StateMachine::create_canister(Cycles cycles, const Principal& 
 }
 
 Status StateMachine::install_code(const Principal& canister, ByteView wasm, Bytes arg,
-                                  const Principal& sender, const std::string& mode) {
+                                  const Principal& sender, const std::string& mode,
+                                  bool keep_wasm_memory) {
   using candid::Value;
-  Value mode_value = mode == "upgrade"
-                         ? Value::variant(candid::field_hash("upgrade"), Value::none())
-                         : Value::variant(candid::field_hash(mode), Value::null());
+  Value options = Value::none();
+  if (keep_wasm_memory) {
+    candid::RecordBuilder ob;
+    ob.add_value("skip_pre_upgrade", Value::none());
+    ob.add_value("wasm_memory_persistence", Value::some(Value::variant(candid::field_hash("keep"), Value::null())));
+    options = Value::some(std::move(ob).build());
+  }
+  Value mode_value = mode == "upgrade" ? Value::variant(candid::field_hash("upgrade"), options)
+                                       : Value::variant(candid::field_hash(mode), Value::null());
   candid::RecordBuilder b;
   b.add_value("mode", mode_value)
       .add("canister_id", canister)
@@ -148,8 +155,8 @@ Status StateMachine::install_code(const Principal& canister, ByteView wasm, Byte
   CHORUS_ASSIGN_OR_RETURN(
       candid::ArgTypes t,
       candid::parse_arg_types("(record { mode : variant { install; reinstall; upgrade : opt record { "
-                              "skip_pre_upgrade : opt bool } }; canister_id : principal; wasm_module : "
-                              "blob; arg : blob })"));
+                              "skip_pre_upgrade : opt bool; wasm_memory_persistence : opt variant { keep; "
+                              "replace } } }; canister_id : principal; wasm_module : blob; arg : blob })"));
   std::vector<Value> values;
   values.push_back(std::move(b).build());
   CHORUS_ASSIGN_OR_RETURN(Bytes encoded, candid::encode(t.table, t.types, values));

@@ -57,9 +57,11 @@ class StateMachine {
   // Conveniences over the management canister, called by |sender| (anonymous by default).
   Result<Principal> create_canister(Cycles cycles, const Principal& sender = Principal::anonymous(),
                                     std::optional<Principal> specified_id = std::nullopt);
+  // |mode| is install, reinstall or upgrade; |keep_wasm_memory| asks an upgrade for
+  // wasm_memory_persistence = keep (Motoko's enhanced orthogonal persistence).
   Status install_code(const Principal& canister, ByteView wasm, Bytes arg,
                       const Principal& sender = Principal::anonymous(),
-                      const std::string& mode = "install");
+                      const std::string& mode = "install", bool keep_wasm_memory = false);
   Sha256Digest digest() const { return state::state_digest(state_); }
 
  private:

@@ -202,7 +202,8 @@ Result<Instance*> Store::instantiate(std::shared_ptr<const Module> module,
 
 Result<Instance*> Store::instantiate(std::shared_ptr<const Module> module,
                                      std::shared_ptr<const CompiledModule> code,
-                                     const ImportResolver& imports, Executor& executor) {
+                                     const ImportResolver& imports, Executor& executor,
+                                     const std::function<Status(Instance&)>& before_start) {
   const Module& m = *module;
   // Owned by the store from the start: whatever fails below, nothing that may already point at
   // the instance (its functions, placed in shared tables by earlier segments) dangles.
@@ -322,6 +323,7 @@ Result<Instance*> Store::instantiate(std::shared_ptr<const Module> module,
     }
     inst.data[i] = {};
   }
+  if (before_start) CHORUS_RETURN_IF_ERROR(before_start(inst));
   if (m.start) {
     CHORUS_RETURN_IF_ERROR(executor.invoke(*inst.funcs[*m.start], {}));
   }

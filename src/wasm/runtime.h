@@ -221,9 +221,13 @@ class Store {
   Result<Instance*> instantiate(std::shared_ptr<const Module> module, const ImportResolver& imports,
                                 Executor& executor);
   // The same with code from compile(), so that a module instantiated many times is translated once.
+  // |before_start|, if given, runs after the segments are applied and before the start function
+  // (an upgrade that keeps the old Wasm memory puts it in place there); its error fails the
+  // instantiation.
   Result<Instance*> instantiate(std::shared_ptr<const Module> module,
                                 std::shared_ptr<const CompiledModule> code,
-                                const ImportResolver& imports, Executor& executor);
+                                const ImportResolver& imports, Executor& executor,
+                                const std::function<Status(Instance&)>& before_start = nullptr);
 
  private:
   std::map<FuncType, uint32_t, bool (*)(const FuncType&, const FuncType&)> type_ids_;
