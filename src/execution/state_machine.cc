@@ -22,11 +22,16 @@ StateMachine::StateMachine(ExecutionConfig config, uint64_t start_time_nanos)
 
 Bytes StateMachine::submit_ingress(const Principal& sender, const Principal& receiver,
                                    const std::string& method, Bytes arg) {
+  // Ids depend only on the state's height, the position in the next batch and the content, so
+  // two machines in the same state give the same call the same id.
   Sha256 h;
-  uint8_t n[8];
-  for (int i = 0; i < 8; ++i) n[i] = static_cast<uint8_t>(nonce_ >> (8 * i));
-  ++nonce_;
-  h.update(ByteView(n, 8)).update(sender.bytes()).update(receiver.bytes()).update(as_bytes(method)).update(arg);
+  uint8_t n[16];
+  const uint64_t height = state_.metadata.batch_number, index = pending_.size();
+  for (int i = 0; i < 8; ++i) {
+    n[i] = static_cast<uint8_t>(height >> (8 * i));
+    n[8 + i] = static_cast<uint8_t>(index >> (8 * i));
+  }
+  h.update(ByteView(n, 16)).update(sender.bytes()).update(receiver.bytes()).update(as_bytes(method)).update(arg);
   Sha256Digest id = h.finish();
   state::Ingress in;
   in.source = sender;

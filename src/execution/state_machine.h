@@ -68,7 +68,6 @@ class StateMachine {
   ExecutionEnvironment env_;
   state::ReplicatedState state_;
   uint64_t time_;
-  uint64_t nonce_ = 0;
   std::vector<state::Ingress> pending_;
 };
 
