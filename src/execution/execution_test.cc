@@ -400,6 +400,68 @@ TEST(Execution, DeterministicAndConservingOverRandomWorkloads) {
   }
 }
 
+TEST(Execution, CompositeQueries) {
+  Fixture f;
+  Principal a = f.install();
+  Principal b = f.install(le64(7));
+  CallOutcome o = f.sm.query(kUser, a, "cq_read", Bytes(b.bytes().begin(), b.bytes().end()));
+  ASSERT_TRUE(o.replied) << o.describe();
+  EXPECT_EQ(u64_of(o.reply), 7u);
+  // Composite queries cannot run replicated.
+  CallOutcome u = f.call(a, "cq_read", Bytes(b.bytes().begin(), b.bytes().end()));
+  EXPECT_EQ(u.error_code, "IC0536") << u.describe();
+}
+
+TEST(Execution, CleanupRunsWhenACallbackTraps) {
+  Fixture f;
+  Principal a = f.install();
+  Principal b = f.install();
+  CallOutcome o = f.call(a, "forward_cleanup", Bytes(b.bytes().begin(), b.bytes().end()));
+  EXPECT_EQ(o.error_code, "IC0503") << o.describe();
+  CallOutcome counts = f.sm.query(kUser, a, "cleanup_counts", {});
+  ASSERT_TRUE(counts.replied);
+  EXPECT_EQ(u64_of(counts.reply, 0), 1u);  // the cleanup ran and its write stayed
+  EXPECT_EQ(u64_of(counts.reply, 8), 0u);  // the trapping callback's write did not
+  EXPECT_EQ(f.counter(b), 1u);             // the callee's work is done regardless
+  EXPECT_TRUE(f.sm.state().canister(a)->call_contexts.empty());
+}
+
+TEST(Execution, InspectMessage) {
+  Fixture f;
+  Principal c = f.install();
+  state::Ingress in;
+  in.source = kUser;
+  in.receiver = c;
+  in.method = "inc";
+  EXPECT_TRUE(f.sm.environment().inspect_message(f.sm.state(), in).ok());
+  in.method = "no_reply";
+  Status s = f.sm.environment().inspect_message(f.sm.state(), in);
+  ASSERT_FALSE(s.ok());
+  EXPECT_NE(s.error().message().find("rejected the message"), std::string::npos) << s.error().message();
+  in.method = "nope";
+  EXPECT_FALSE(f.sm.environment().inspect_message(f.sm.state(), in).ok());
+}
+
+TEST(Execution, OutOfCycles) {
+  Fixture f;
+  auto id = f.sm.create_canister(Cycles(1'000'000'000'000), kUser);
+  ASSERT_TRUE(id.ok());
+  ASSERT_TRUE(f.sm.install_code(*id, test_wasm(), {}, kUser).ok());
+  // A freezing threshold of ~300,000 years makes the whole balance frozen.
+  candid::RecordBuilder settings;
+  settings.add("freezing_threshold", std::optional<BigInt>(BigInt::from_u64(10'000'000'000'000)));
+  candid::RecordBuilder arg;
+  arg.add("canister_id", *id).add_value("settings", std::move(settings).build());
+  auto t = candid::parse_arg_types("(record { canister_id : principal; settings : record { freezing_threshold : opt nat } })");
+  std::vector<candid::Value> v;
+  v.push_back(std::move(arg).build());
+  CallOutcome up = f.call(Principal::management_canister(), "update_settings", *candid::encode(t->table, t->types, v));
+  ASSERT_TRUE(up.replied) << up.describe();
+  CallOutcome o = f.call(*id, "inc");
+  EXPECT_EQ(o.error_code, "IC0207") << o.describe();
+  EXPECT_EQ(o.reject_code, 2u);
+}
+
 // A state encoded for a checkpoint and decoded again is the same state, and a fresh environment
 // (nothing cached: modules are reloaded from the bytes in the state) continues it identically.
 TEST(Execution, EncodedStateRoundTripsAndContinues) {

@@ -3,7 +3,8 @@
 ;; runs programs given in the argument; this one has fixed methods.)
 ;;
 ;; Memory: 0 counter (i64), 8 heartbeats (i64), 16 timer firings (i64), 24 cycles accepted (16
-;; bytes), 200 "boom", 300 "inc", 1024 argument buffer, 2048 reply buffer.
+;; bytes; overlaps 32), 32 cleanup runs, 40 trapping callbacks, 200 "boom", 300 "inc", 310
+;; "read", 1024 argument buffer, 2048 reply buffer.
 (module
   (import "ic0" "msg_arg_data_size" (func $arg_size (result i32)))
   (import "ic0" "msg_arg_data_copy" (func $arg_copy (param i32 i32 i32)))
@@ -25,12 +26,16 @@
   (import "ic0" "time" (func $time (result i64)))
   (import "ic0" "certified_data_set" (func $cert_set (param i32 i32)))
   (import "ic0" "canister_cycle_balance128" (func $balance (param i32)))
+  (import "ic0" "msg_method_name_size" (func $method_size (result i32)))
+  (import "ic0" "accept_message" (func $accept_message))
+  (import "ic0" "call_on_cleanup" (func $on_cleanup (param i32 i32)))
 
   (memory 1)
-  (table 2 funcref)
-  (elem (i32.const 0) $on_reply $on_reject)
+  (table 4 funcref)
+  (elem (i32.const 0) $on_reply $on_reject $trap_callback $cleanup)
   (data (i32.const 200) "boom")
   (data (i32.const 300) "inc")
+  (data (i32.const 310) "read")
 
   (func $bump (param $addr i32)
     (i64.store (local.get $addr) (i64.add (i64.load (local.get $addr)) (i64.const 1))))
@@ -106,6 +111,35 @@
     (call $accept (i64.const 0) (i64.const 0x7fffffffffffffff) (i32.const 24))
     (call $reply_append (i32.const 24) (i32.const 16))
     (call $reply))
+  ;; A composite query: calls the argument canister's "read" query and answers with its reply.
+  (func (export "canister_composite_query cq_read")
+    (local $n i32)
+    (local.set $n (call $arg_size))
+    (call $arg_copy (i32.const 1024) (i32.const 0) (local.get $n))
+    (call $call_new (i32.const 1024) (local.get $n) (i32.const 310) (i32.const 4)
+                    (i32.const 0) (i32.const 0) (i32.const 1) (i32.const 0))
+    (drop (call $call_perform)))
+  ;; forward_cleanup: like forward, but the reply callback traps; the cleanup callback counts
+  ;; its runs at 32 (and its effect persists although the reply callback's does not).
+  (func (export "canister_update forward_cleanup")
+    (local $n i32)
+    (local.set $n (call $arg_size))
+    (call $arg_copy (i32.const 1024) (i32.const 0) (local.get $n))
+    (call $call_new (i32.const 1024) (local.get $n) (i32.const 300) (i32.const 3)
+                    (i32.const 2) (i32.const 0) (i32.const 1) (i32.const 0))
+    (call $on_cleanup (i32.const 3) (i32.const 0))
+    (drop (call $call_perform)))
+  (func $trap_callback (param $env i32)
+    (call $bump (i32.const 40))
+    (call $trap (i32.const 200) (i32.const 4)))
+  (func $cleanup (param $env i32) (call $bump (i32.const 32)))
+  (func (export "canister_query cleanup_counts")
+    (call $reply_append (i32.const 32) (i32.const 16))
+    (call $reply))
+  ;; Ingress is accepted unless its method name has 8 bytes ("no_reply" is refused).
+  (func (export "canister_inspect_message")
+    (if (i32.ne (call $method_size) (i32.const 8)) (then (call $accept_message))))
+
   (func (export "canister_query balance")
     (call $balance (i32.const 2048))
     (call $reply_append (i32.const 2048) (i32.const 16))
