@@ -13,6 +13,7 @@
 #include "base/file.h"
 #include "ic0_signatures.h"
 #include "universal/universal_program.h"
+#include "wasm/executor.h"
 #include "wasm/executors.h"
 #include "wasm/instance_state.h"
 #include "wasm/runtime.h"
@@ -56,7 +57,10 @@ struct FakeState {
 class UniversalCanister {
  public:
   // Loads the module at |path| into a fresh store, as an install or upgrade would.
-  static std::unique_ptr<UniversalCanister> load(const std::string& path, FakeState* state) {
+  // |limits| bound each message; |memory_pages| caps the Wasm memory.
+  static std::unique_ptr<UniversalCanister> load(const std::string& path, FakeState* state,
+                                                 const wasm::ExecutionLimits& limits = {},
+                                                 uint64_t memory_pages = wasm::kMaxMemoryPages) {
     auto bytes = read_file(path);
     EXPECT_TRUE(bytes.ok()) << path;
     if (!bytes.ok()) return nullptr;
@@ -66,7 +70,8 @@ class UniversalCanister {
     auto c = std::unique_ptr<UniversalCanister>(new UniversalCanister(state));
     c->module_ = std::make_shared<const wasm::Module>(std::move(m).value());
     c->wasm64_ = !c->module_->memories.empty() && c->module_->memories[0].type.limits.is64;
-    c->executor_ = wasm::make_executor(wasm::executor_for(*c->module_));
+    c->executor_ = wasm::make_executor(wasm::executor_for(*c->module_), limits);
+    c->store_.set_memory_limits(memory_pages, wasm::Reservation::kGuarded);
     auto inst = c->store_.instantiate(
         c->module_, [&](const wasm::Import& im) { return c->resolve(im); }, *c->executor_);
     EXPECT_TRUE(inst.ok()) << (inst.ok() ? "" : inst.error().message());
@@ -695,8 +700,52 @@ TEST_P(UniversalCanisterTest, FunctionsOutsideTheFakeReachTheHost) {
             "ic0.mint_cycles128 is not in this test's fake");
 }
 
+// Programs are untrusted bytes to the canister: random ones (and random mutations of valid ones)
+// must end in a reply, a reject, nothing, or a trap, never in a broken canister, so a valid
+// program still works after each of them.
+TEST_P(UniversalCanisterTest, RandomProgramsNeverBreakTheCanister) {
+  wasm::ExecutionLimits limits;
+  limits.instructions = 2'000'000;
+  canister_ = UniversalCanister::load(GetParam(), &state_, limits, /*memory_pages=*/64);
+  ASSERT_NE(canister_, nullptr);
+  uint64_t seed = 0x9e3779b97f4a7c15;
+  auto next = [&] {
+    seed ^= seed << 13;
+    seed ^= seed >> 7;
+    seed ^= seed << 17;
+    return seed;
+  };
+  Program valid = Program().push_blob("a").push_i32(3).push_blob("b").swap().drop().concat()
+                      .counter_inc().load_blob().concat().store_blob().load_blob().reply_blob();
+  int traps = 0;
+  for (int i = 0; i < 400; ++i) {
+    Bytes program;
+    if (i % 2 == 0) {
+      size_t n = next() % 40;
+      for (size_t k = 0; k < n; ++k) {
+        // Mostly real op codes, so that programs get past the first byte.
+        uint64_t r = next();
+        program.push_back(r % 4 == 0 ? static_cast<uint8_t>(r >> 8)
+                                     : static_cast<uint8_t>((r >> 8) % 0x21));
+      }
+    } else {
+      program = valid.bytes();
+      for (int k = 0; k < 3; ++k) program[next() % program.size()] = static_cast<uint8_t>(next());
+    }
+    Status s = canister_->run("canister_update update", program);
+    if (!s.ok()) ++traps;
+    ASSERT_EQ(reply_of(Program().reply("alive")), "alive") << "after program " << i;
+  }
+  EXPECT_GT(traps, 100);
+  EXPECT_LT(traps, 400);
+}
+
 INSTANTIATE_TEST_SUITE_P(Flavours, UniversalCanisterTest,
-                         ::testing::Values(kUniversalCanisterWasm32, kUniversalCanisterWasm64));
+                         ::testing::Values(kUniversalCanisterWasm32, kUniversalCanisterWasm64),
+                         [](const ::testing::TestParamInfo<const char*>& p) {
+                           return std::string(p.param) == kUniversalCanisterWasm64 ? "wasm64"
+                                                                                      : "wasm32";
+                         });
 
 }  // namespace
 }  // namespace chorus::canisters
