@@ -45,3 +45,29 @@ function(chorus_fuzz name)
     add_test(NAME ${name}.seeds COMMAND ${name} ${CMAKE_SOURCE_DIR}/fuzz/corpus/${name})
   endif()
 endfunction()
+
+# chorus_c_canister(NAME OUTPUT file.wasm TARGET wasm32|wasm64 SOURCES a.c [FLAGS ...]): a
+# freestanding C canister compiled with Debian's clang and wasm-ld (no libc; the System API from
+# cdk/include/ic0.h), built by the ALL target into OUTPUT. Entry points are exported by the
+# sources' export_name attributes ("canister_update x" has a space, which -Wl,--export cannot
+# name). --export-table is needed because wasm-ld 14 drops the function table of a module that
+# makes no call_indirect, and callbacks given to ic0.call_new are indices into that table.
+find_program(CHORUS_CLANG NAMES clang clang-14)
+function(chorus_c_canister name)
+  cmake_parse_arguments(ARG "" "OUTPUT;TARGET" "SOURCES;FLAGS" ${ARGN})
+  if(NOT CHORUS_CLANG)
+    message(FATAL_ERROR "clang is needed to build the test canisters (./x installs it)")
+  endif()
+  set(sources)
+  foreach(s ${ARG_SOURCES})
+    list(APPEND sources ${CMAKE_CURRENT_SOURCE_DIR}/${s})
+  endforeach()
+  add_custom_command(OUTPUT ${ARG_OUTPUT}
+    COMMAND ${CHORUS_CLANG} --target=${ARG_TARGET} -O2 -std=c11 -Wall -Wextra -Werror
+      -nostdlib -ffreestanding -fno-builtin -I${CMAKE_SOURCE_DIR}/cdk/include
+      -Wl,--no-entry -Wl,--export-table ${ARG_FLAGS} -o ${ARG_OUTPUT} ${sources}
+    DEPENDS ${sources} ${CMAKE_SOURCE_DIR}/cdk/include/ic0.h
+    COMMENT "clang --target=${ARG_TARGET}: ${name}"
+    VERBATIM)
+  add_custom_target(${name} ALL DEPENDS ${ARG_OUTPUT})
+endfunction()
