@@ -92,6 +92,10 @@ Status check_imports(const wasm::Module& m, CanisterModule& out) {
       return Error("Wasm module has an invalid import: ic0." + imp.name +
                    " is not a System API function");
     }
+    if (out.wasm64 && ic0_wasm32_only(*index)) {
+      return Error("Wasm module has an invalid import: ic0." + imp.name +
+                   " exists only for wasm32 modules");
+    }
     wasm::FuncType expected = ic0_type(*index, out.wasm64);
     const wasm::FuncType& got = m.types[imp.func_type];
     if (got.params != expected.params || got.results != expected.results) {

@@ -275,6 +275,8 @@ void ExecutionEnvironment::Round::apply_output(CanisterState& c, uint64_t ctx_id
   CallContext& ctx = c.call_contexts.at(ctx_id);
   ctx.available_cycles -= out.cycles_accepted;
   c.balance += out.cycles_accepted;
+  c.balance += out.cycles_minted;
+  st.metadata.minted_cycles += out.cycles_minted;
   charge_consumed(c, out.cycles_burned);
   for (Bytes& line : out.debug_prints) log(c, std::move(line));
   if (persist) {

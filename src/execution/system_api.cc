@@ -27,6 +27,7 @@ constexpr uint32_t kRespond = kU | kRQ | kNRQ | kCQ | kRy | kRt | kCRy | kCRt;
 constexpr uint32_t kCycles = kU | kRQ | kRt | kRy;
 constexpr uint32_t kCall = kU | kCQ | kRy | kRt | kCRy | kCRt | kT;
 constexpr uint32_t kMutating = kI | kG | kU | kRy | kRt | kC | kT;
+constexpr uint32_t kCallerInfo = kU | kRQ | kNRQ | kCQ | kRy | kRt | kCRy | kCRt | kC | kCC | kF;
 
 // The import table of canister-interface.md ("Overview of imports"), in the spec's order.
 #define CHORUS_IC0_IMPORTS(X)                                                        \
@@ -34,6 +35,10 @@ constexpr uint32_t kMutating = kI | kG | kU | kRy | kRt | kC | kT;
   X(msg_arg_data_copy, "III", "", kArgs)                                             \
   X(msg_caller_size, "", "I", kAll)                                                  \
   X(msg_caller_copy, "III", "", kAll)                                                \
+  X(msg_caller_info_data_size, "", "I", kCallerInfo)                                 \
+  X(msg_caller_info_data_copy, "III", "", kCallerInfo)                               \
+  X(msg_caller_info_signer_size, "", "I", kCallerInfo)                               \
+  X(msg_caller_info_signer_copy, "III", "", kCallerInfo)                             \
   X(msg_reject_code, "", "i", kRy | kRt | kCRy | kCRt | kC | kCC)                    \
   X(msg_reject_msg_size, "", "I", kRt | kCRt)                                        \
   X(msg_reject_msg_copy, "III", "", kRt | kCRt)                                      \
@@ -53,6 +58,7 @@ constexpr uint32_t kMutating = kI | kG | kU | kRy | kRt | kC | kT;
   X(canister_version, "", "l", kAll)                                                 \
   X(subnet_self_size, "", "I", kAll)                                                 \
   X(subnet_self_copy, "III", "", kAll)                                               \
+  X(subnet_self_node_count, "", "i", kAll)                                           \
   X(msg_method_name_size, "", "I", kF)                                               \
   X(msg_method_name_copy, "III", "", kF)                                             \
   X(accept_message, "", "", kF)                                                      \
@@ -80,6 +86,7 @@ constexpr uint32_t kMutating = kI | kG | kU | kRy | kRt | kC | kT;
   X(cost_call, "llI", "", kAllS)                                                     \
   X(cost_create_canister, "I", "", kAllS)                                            \
   X(cost_http_request, "llI", "", kAllS)                                             \
+  X(cost_http_request_v2, "III", "", kAllS)                                          \
   X(cost_sign_with_ecdsa, "IIiI", "i", kAllS)                                        \
   X(cost_sign_with_schnorr, "IIiI", "i", kAllS)                                      \
   X(cost_vetkd_derive_key, "IIiI", "i", kAllS)                                       \
@@ -91,6 +98,8 @@ constexpr uint32_t kMutating = kI | kG | kU | kRy | kRt | kC | kT;
   X(env_var_value_copy, "IIIII", "", kAll)                                           \
   X(debug_print, "II", "", kAllS)                                                    \
   X(trap, "II", "", kAllS)                                                           \
+  /* Not in the spec: the IC lets the cycles minting canister mint. */               \
+  X(mint_cycles128, "llI", "", kU | kRt | kRy)                                       \
   /* The 64-bit cycles and 32-bit stable memory functions, deprecated but still used. */ \
   X(msg_cycles_available, "", "l", kCycles)                                          \
   X(msg_cycles_refunded, "", "l", kRt | kRy)                                         \
@@ -164,6 +173,8 @@ std::optional<size_t> find_ic0_import(std::string_view name) {
 
 const Ic0Import& ic0_import(size_t index) { return kImports[index].import; }
 
+bool ic0_wasm32_only(size_t index) { return index >= k_msg_cycles_available; }
+
 wasm::FuncType ic0_type(size_t index, bool wasm64) {
   auto conv = [&](std::string_view s) {
     std::vector<wasm::ValType> out;
@@ -183,7 +194,7 @@ SystemApi::SystemApi(SystemApiInput input, wasm::LinearMemory* stable_memory)
     : input_(std::move(input)), stable_(stable_memory) {}
 
 Cycles SystemApi::balance() const {
-  return input_.balance + output_.cycles_accepted - output_.cycles_burned - output_.cycles_sent -
+  return input_.balance + output_.cycles_accepted + output_.cycles_minted - output_.cycles_burned - output_.cycles_sent -
          output_.call_fees - output_.call_prepayments -
          (pending_call_ ? pending_call_->cycles : Cycles());
 }
@@ -350,6 +361,24 @@ Status SystemApi::call(size_t index, wasm::Caller& caller, std::span<const uint6
     case k_canister_liquid_cycle_balance128: return x.write_cycles(a[0], liquid_balance());
     case k_canister_status: set(static_cast<uint32_t>(in.status)); return ok_status();
     case k_canister_version: set(in.canister_version); return ok_status();
+    case k_msg_caller_info_data_size:
+    case k_msg_caller_info_signer_size:
+      // Caller info comes only with calls signed by a caller-info delegation, which this
+      // replica does not issue: it is always empty.
+      set(0);
+      return ok_status();
+    case k_msg_caller_info_data_copy:
+    case k_msg_caller_info_signer_copy: return x.copy_out({}, a[0], a[1], a[2]);
+    case k_subnet_self_node_count: set(in.subnet_node_count); return ok_status();
+    case k_mint_cycles128: {
+      static const Principal kCyclesMintingCanister = Principal::from_canister_index(4);
+      if (in.canister_id != kCyclesMintingCanister) {
+        return violation("ic0.mint_cycles128 may only be called by the cycles minting canister");
+      }
+      Cycles amount = cycles_arg(a[0], a[1]);
+      output_.cycles_minted += amount;
+      return x.write_cycles(a[2], amount);
+    }
     case k_subnet_self_size: set(in.subnet_id.size()); return ok_status();
     case k_subnet_self_copy: return x.copy_out(in.subnet_id.bytes(), a[0], a[1], a[2]);
     case k_msg_method_name_size: set(in.method_name.size()); return ok_status();
@@ -516,12 +545,13 @@ Status SystemApi::call(size_t index, wasm::Caller& caller, std::span<const uint6
     }
     case k_cost_create_canister: return x.write_cycles(a[0], in.fees.create_canister_fee);
     case k_cost_http_request:
+    case k_cost_http_request_v2:
     case k_cost_sign_with_ecdsa:
     case k_cost_sign_with_schnorr:
     case k_cost_vetkd_derive_key: {
       // HTTPS outcalls and threshold signatures are not offered by this subnet: the cost
       // functions answer "no such key" (2) rather than a price for a service that would fail.
-      if (index == k_cost_http_request) {
+      if (index == k_cost_http_request || index == k_cost_http_request_v2) {
         return violation("ic0.cost_http_request: HTTPS outcalls are not supported on this subnet");
       }
       set(2);

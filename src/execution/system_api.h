@@ -101,6 +101,7 @@ struct SystemApiInput {
   bool wasm64 = false;
   uint64_t call_context_instructions = 0;  // performance_counter(1), before this execution
   uint64_t max_stable_memory_pages = 0;
+  uint32_t subnet_node_count = 1;
   uint64_t wasm_memory_limit = 0;  // bytes; 0: none beyond the architecture's
   ApiFees fees;
   // Sorted by name.
@@ -112,6 +113,7 @@ struct SystemApiOutput {
   std::optional<std::string> reject;           // msg_reject
   Cycles cycles_accepted;
   Cycles cycles_burned;
+  Cycles cycles_minted;  // mint_cycles128 (the cycles minting canister only)
   Cycles cycles_sent;  // attached to performed calls (removed from the balance)
   Cycles call_fees;    // transmission fees of performed calls
   Cycles call_prepayments;  // reserved for executing the calls' responses
@@ -170,6 +172,8 @@ struct Ic0Import {
 // The index of ic0.|name| in the import table, or nullopt if the System API has no such function.
 std::optional<size_t> find_ic0_import(std::string_view name);
 const Ic0Import& ic0_import(size_t index);
+// The deprecated 64-bit-cycles and 32-bit-stable functions exist only for wasm32 modules.
+bool ic0_wasm32_only(size_t index);
 // The Wasm type of import |index| in a wasm32 or wasm64 module.
 wasm::FuncType ic0_type(size_t index, bool wasm64);
 
