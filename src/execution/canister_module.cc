@@ -144,21 +144,23 @@ Status check_customs(const wasm::Module& m, const ModuleLimits& limits, Canister
 
 }  // namespace
 
-Result<std::shared_ptr<const CanisterModule>> load_canister_module(
-    ByteView wasm_bytes, const ModuleLimits& limits,
-    const std::function<wasm::Executor&(wasm::ExecutorKind)>& executor) {
-  Bytes raw;
+Result<Bytes> decompress_module(ByteView wasm_bytes, const ModuleLimits& limits) {
   if (is_gzip(wasm_bytes)) {
     auto r = gunzip(wasm_bytes, limits.max_module_bytes);
     if (!r.ok()) return Error("Wasm module could not be decompressed: " + r.error().message());
-    raw = std::move(r).value();
-  } else {
-    if (wasm_bytes.size() > limits.max_module_bytes) {
-      return Error("Wasm module of " + std::to_string(wasm_bytes.size()) + " bytes exceeds " +
-                   std::to_string(limits.max_module_bytes) + " bytes");
-    }
-    raw.assign(wasm_bytes.begin(), wasm_bytes.end());
+    return r;
   }
+  if (wasm_bytes.size() > limits.max_module_bytes) {
+    return Error("Wasm module of " + std::to_string(wasm_bytes.size()) + " bytes exceeds " +
+                 std::to_string(limits.max_module_bytes) + " bytes");
+  }
+  return Bytes(wasm_bytes.begin(), wasm_bytes.end());
+}
+
+Result<std::shared_ptr<const CanisterModule>> load_canister_module(
+    ByteView wasm_bytes, const ModuleLimits& limits,
+    const std::function<wasm::Executor&(wasm::ExecutorKind)>& executor) {
+  CHORUS_ASSIGN_OR_RETURN(Bytes raw, decompress_module(wasm_bytes, limits));
   auto out = std::make_shared<CanisterModule>();
   out->binary_hash = sha256(raw);
   auto decoded = wasm::decode_and_validate(raw);

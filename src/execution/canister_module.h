@@ -54,6 +54,10 @@ struct CanisterModule {
   size_t custom_sections_bytes = 0;
 };
 
+// The module's bytes as installed, decompressed if gzip; fails on bad gzip or a module past
+// limits.max_module_bytes.
+Result<Bytes> decompress_module(ByteView wasm, const ModuleLimits& limits);
+
 // Decompresses (if gzip), decodes, validates and checks |wasm| against the IC's module rules,
 // then compiles it with |executor| (of the kind executor_for picks). The error says what rule the
 // module broke, e.g. "Wasm module has an invalid import: ic0.foo".

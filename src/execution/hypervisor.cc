@@ -28,11 +28,13 @@ wasm::Executor& Hypervisor::executor(wasm::ExecutorKind kind) {
 
 Result<std::shared_ptr<const CanisterModule>> Hypervisor::load_module(ByteView wasm,
                                                                       const ModuleLimits& limits) {
+  // A module installed before is found by its hash, without decoding it again.
+  CHORUS_ASSIGN_OR_RETURN(Bytes raw, decompress_module(wasm, limits));
+  if (auto cached = modules_.find(sha256(raw))) return cached;
   CHORUS_ASSIGN_OR_RETURN(
-      auto m, load_canister_module(wasm, limits, [this](wasm::ExecutorKind k) -> wasm::Executor& {
+      auto m, load_canister_module(raw, limits, [this](wasm::ExecutorKind k) -> wasm::Executor& {
         return executor(k);
       }));
-  if (auto cached = modules_.find(m->binary_hash)) return cached;
   modules_.insert(m);
   return m;
 }

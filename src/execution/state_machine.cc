@@ -139,9 +139,8 @@ Result<Principal> StateMachine::create_canister(Cycles cycles, const Principal& 
   return r.canister_id;
 }
 
-Status StateMachine::install_code(const Principal& canister, ByteView wasm, Bytes arg,
-                                  const Principal& sender, const std::string& mode,
-                                  bool keep_wasm_memory) {
+Result<Bytes> StateMachine::install_code_arg(const Principal& canister, ByteView wasm, const Bytes& arg,
+                                            const std::string& mode, bool keep_wasm_memory) {
   using candid::Value;
   Value options = Value::none();
   if (keep_wasm_memory) {
@@ -164,7 +163,13 @@ Status StateMachine::install_code(const Principal& canister, ByteView wasm, Byte
                               "replace } } }; canister_id : principal; wasm_module : blob; arg : blob })"));
   std::vector<Value> values;
   values.push_back(std::move(b).build());
-  CHORUS_ASSIGN_OR_RETURN(Bytes encoded, candid::encode(t.table, t.types, values));
+  return candid::encode(t.table, t.types, values);
+}
+
+Status StateMachine::install_code(const Principal& canister, ByteView wasm, Bytes arg,
+                                  const Principal& sender, const std::string& mode,
+                                  bool keep_wasm_memory) {
+  CHORUS_ASSIGN_OR_RETURN(Bytes encoded, install_code_arg(canister, wasm, arg, mode, keep_wasm_memory));
   CallOutcome o = execute_ingress(sender, Principal::management_canister(), "install_code", std::move(encoded));
   if (!o.replied) return Error("install_code: " + o.describe());
   return ok_status();

@@ -64,6 +64,11 @@ class StateMachine {
                       const std::string& mode = "install", bool keep_wasm_memory = false);
   Sha256Digest digest() const { return state::state_digest(state_); }
 
+  // The Candid argument of install_code, for callers that submit it themselves.
+  static Result<Bytes> install_code_arg(const Principal& canister, ByteView wasm, const Bytes& arg,
+                                        const std::string& mode = "install",
+                                        bool keep_wasm_memory = false);
+
  private:
   ExecutionEnvironment env_;
   state::ReplicatedState state_;
