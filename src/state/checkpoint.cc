@@ -25,6 +25,8 @@ namespace {
 constexpr char kManifestName[] = "MANIFEST";
 constexpr uint64_t kMaxManifestBytes = uint64_t{64} << 20;
 constexpr size_t kWriteBuffer = size_t{1} << 20;
+// An overlay is folded into the next one unless it is more than this many times bigger.
+constexpr uint64_t kOverlayMergeRatio = 2;
 
 std::string errno_text(int e) { return std::error_code(e, std::generic_category()).message(); }
 
@@ -231,7 +233,8 @@ struct CheckpointStore::Previous {
   struct Memory {
     wasm::Snapshot snapshot;
     std::vector<std::string> layers;
-    std::vector<uint64_t> since_base;  // sorted: every page some overlay of the chain holds
+    // Per layer, the pages of an overlay, sorted (empty for the base): what merging it costs.
+    std::vector<std::vector<uint64_t>> layer_pages;
   };
   uint64_t height = 0;
   std::string dir;
@@ -340,7 +343,9 @@ Result<CheckpointWriteStats> CheckpointStore::write(uint64_t height, const Check
       }
       Previous::Memory mem{snapshot, {}, {}};
 
-      auto link = [&](const std::string& file) -> Status {
+      // Takes over layer |k| of the previous chain.
+      auto link = [&](size_t k) -> Status {
+        const std::string& file = prev->layers[k];
         const std::string from = previous_->dir + "/" + file;
         const std::string to = tmp + "/" + file;
         CHORUS_RETURN_IF_ERROR(io.op("link", to));
@@ -348,10 +353,11 @@ Result<CheckpointWriteStats> CheckpointStore::write(uint64_t height, const Check
         add_file(previous_->files.at(file));
         ++stats.files_linked;
         mem.layers.push_back(file);
+        mem.layer_pages.push_back(prev->layer_pages[k]);
         return ok_status();
       };
       // Writes one page file of the given pages (indices into |snapshot|).
-      auto write_layer = [&](PageFileKind kind, const std::vector<uint64_t>& pages) -> Status {
+      auto write_layer = [&](PageFileKind kind, std::vector<uint64_t> pages) -> Status {
         const std::string file = layer_file_name(height, index, kind);
         FileWriter w(io, tmp + "/" + file);
         CHORUS_RETURN_IF_ERROR(w.open());
@@ -368,6 +374,8 @@ Result<CheckpointWriteStats> CheckpointStore::write(uint64_t height, const Check
         ++stats.files_written;
         add_file(std::move(f));
         mem.layers.push_back(file);
+        if (kind == PageFileKind::kBase) pages.clear();
+        mem.layer_pages.push_back(std::move(pages));
         return ok_status();
       };
       auto write_base = [&]() -> Status {
@@ -375,38 +383,45 @@ Result<CheckpointWriteStats> CheckpointStore::write(uint64_t height, const Check
         snapshot.for_each_nonzero_page([&](uint64_t p, ByteView) {
           if (p < snapshot.size_pages() * wasm::kDirtyPagesPerWasmPage) pages.push_back(p);
         });
-        mem.since_base.clear();
-        return write_layer(PageFileKind::kBase, pages);
+        return write_layer(PageFileKind::kBase, std::move(pages));
+      };
+      // The size of an overlay of |pages| with their contents in |snapshot|.
+      auto overlay_bytes = [&](const std::vector<uint64_t>& pages) {
+        uint64_t nonzero = 0;
+        for (uint64_t p : pages) nonzero += snapshot.page(p).empty() ? 0 : 1;
+        return page_file_size(pages.size(), nonzero);
       };
 
       if (prev != nullptr && snapshot.shares_everything_with(prev->snapshot)) {
-        for (const std::string& f : prev->layers) CHORUS_RETURN_IF_ERROR(link(f));
-        mem.since_base = prev->since_base;
+        for (size_t k = 0; k < prev->layers.size(); ++k) CHORUS_RETURN_IF_ERROR(link(k));
       } else if (prev != nullptr && snapshot.size_pages() >= prev->snapshot.size_pages()) {
-        std::vector<uint64_t> changed;
-        uint64_t nonzero = 0;
-        snapshot.for_each_changed_page(prev->snapshot, [&](uint64_t p, ByteView bytes) {
-          changed.push_back(p);
-          if (!bytes.empty()) ++nonzero;
-        });
-        uint64_t overlay_bytes = page_file_size(changed.size(), nonzero);
-        for (size_t k = 1; k < prev->layers.size(); ++k) {
-          overlay_bytes += previous_->files.at(prev->layers[k]).size;
+        std::vector<uint64_t> pages;
+        snapshot.for_each_changed_page(prev->snapshot,
+                                       [&](uint64_t p, ByteView) { pages.push_back(p); });
+        uint64_t bytes = overlay_bytes(pages);
+        // Tiered merging: the newest overlays fold into the new one while they are not much
+        // bigger than it (or the chain would pass max_layers), so overlays shrink geometrically
+        // from the oldest to the newest and a page is rewritten O(log) times before a new base.
+        // Pages outside the folded overlays and the changes hold what the kept layers say, so
+        // the merged overlay takes their current contents from |snapshot|.
+        size_t kept = prev->layers.size();
+        while (kept > 1) {
+          const uint64_t last = previous_->files.at(prev->layers[kept - 1]).size;
+          if (kept + 1 <= options_.max_layers && last > kOverlayMergeRatio * bytes) break;
+          pages = merge_sorted(prev->layer_pages[kept - 1], pages);
+          bytes = overlay_bytes(pages);
+          --kept;
         }
+        uint64_t total = bytes;
+        for (size_t k = 1; k < kept; ++k) total += previous_->files.at(prev->layers[k]).size;
         const uint64_t base_bytes = previous_->files.at(prev->layers[0]).size;
-        if (overlay_bytes > std::max(base_bytes, options_.merge_min_bytes)) {
+        if (total > std::max(base_bytes, options_.merge_min_bytes)) {
           ++stats.memories_rebased;
           CHORUS_RETURN_IF_ERROR(write_base());
-        } else if (prev->layers.size() + 1 > options_.max_layers) {
-          // The union of the overlays is at most their total, which the test above bounds.
-          ++stats.memories_compacted;
-          CHORUS_RETURN_IF_ERROR(link(prev->layers[0]));
-          mem.since_base = merge_sorted(prev->since_base, changed);
-          CHORUS_RETURN_IF_ERROR(write_layer(PageFileKind::kOverlay, mem.since_base));
         } else {
-          for (const std::string& f : prev->layers) CHORUS_RETURN_IF_ERROR(link(f));
-          mem.since_base = merge_sorted(prev->since_base, changed);
-          CHORUS_RETURN_IF_ERROR(write_layer(PageFileKind::kOverlay, changed));
+          if (kept < prev->layers.size()) ++stats.memories_compacted;
+          for (size_t k = 0; k < kept; ++k) CHORUS_RETURN_IF_ERROR(link(k));
+          CHORUS_RETURN_IF_ERROR(write_layer(PageFileKind::kOverlay, std::move(pages)));
         }
       } else {
         if (prev != nullptr) ++stats.memories_rebased;  // it shrank
@@ -521,12 +536,12 @@ Result<std::optional<LoadedCheckpoint>> CheckpointStore::load_latest() {
         auto next = mem.snapshot.with_pages(size, parsed->pages);
         if (!next.ok()) return next.error().with_context(path);
         mem.snapshot = std::move(next).value();
+        std::vector<uint64_t> pages;
         if (k > 0) {
-          std::vector<uint64_t> pages;
           pages.reserve(parsed->pages.size());
           for (const wasm::StoredPage& p : parsed->pages) pages.push_back(p.index);
-          mem.since_base = merge_sorted(mem.since_base, pages);
         }
+        mem.layer_pages.push_back(std::move(pages));
       }
       if (size != m.size_pages) {
         return Error("memory \"" + m.name + "\" has " + std::to_string(size) +

@@ -153,7 +153,7 @@ TEST_F(CheckpointTest, RoundTripsBlobsAndMemories) {
 TEST_F(CheckpointTest, FourGibMemoryWithThreeChangedPagesWritesThreePages) {
   auto stable = make_memory(wasm::kMaxWasm32Pages);
   auto heap = make_memory(16);
-  for (uint64_t i = 0; i < 200; ++i) poke(stable, i * 5000, static_cast<uint8_t>(i + 1));
+  for (uint64_t i = 0; i < 2000; ++i) poke(stable, i * 500, static_cast<uint8_t>(i + 1));
   poke(heap, 3, 9);
   CheckpointData data;
   data.blobs["meta"] = Bytes(100, 7);
@@ -162,7 +162,7 @@ TEST_F(CheckpointTest, FourGibMemoryWithThreeChangedPagesWritesThreePages) {
   auto store = open_store(root_);
   auto first = store.write(10, data);
   ASSERT_TRUE(first.ok()) << first.error().message();
-  EXPECT_EQ(first->pages_written, 201u);
+  EXPECT_EQ(first->pages_written, 2001u);
 
   poke(stable, 1, 1);
   poke(stable, 5000, 0xee);
@@ -192,8 +192,28 @@ TEST_F(CheckpointTest, FourGibMemoryWithThreeChangedPagesWritesThreePages) {
   data.memories["heap"] = snap(heap2);
   auto third = restarted.write(30, data);
   ASSERT_TRUE(third.ok()) << third.error().message();
-  EXPECT_EQ(third->pages_written, 3u);
-  EXPECT_EQ(third->files_linked, 3u);  // stable base and overlay, heap base
+  // The overlay of height 20 is no bigger than twice the new one, so it is folded in (tiered
+  // merging): 3 + 3 pages, and the links are the two bases.
+  EXPECT_EQ(third->pages_written, 6u);
+  EXPECT_EQ(third->memories_compacted, 1u);
+  EXPECT_EQ(third->files_linked, 2u);
+  EXPECT_TRUE(same_data(load(root_).data, data));
+
+  // Amortized: 200 more checkpoints of 3 pages each rewrite each changed page O(log) times,
+  // never the 2000-page base (the overlays stay smaller), and keep every chain within max_layers.
+  uint64_t pages = 0;
+  for (uint64_t h = 40; h < 240; ++h) {
+    for (int i = 0; i < 3; ++i) poke(stable2, (h * 7919 + i * 104729) % 1048576, uint8_t(h));
+    data.memories["stable"] = snap(stable2);
+    auto stats = restarted.write(h, data);
+    ASSERT_TRUE(stats.ok()) << stats.error().message();
+    EXPECT_EQ(stats->memories_rebased, 0u);
+    pages += stats->pages_written;
+  }
+  EXPECT_LE(pages, 600u * 10);  // 600 changed pages, log2(600) < 10
+  auto manifest = parse_manifest(*read_file(restarted.checkpoint_dir(239) + "/MANIFEST"));
+  ASSERT_TRUE(manifest.ok());
+  EXPECT_LE(manifest->memories[1].layers.size(), CheckpointOptions().max_layers);
   EXPECT_TRUE(same_data(load(root_).data, data));
 }
 
