@@ -74,6 +74,29 @@ void checkpoint(benchmark::State& state, bool incremental) {
 void incremental(benchmark::State& state) { checkpoint(state, true); }
 void full_rewrite(benchmark::State& state) { checkpoint(state, false); }
 
+// load_latest() of the checkpoint above: it maps, hashes and copies every byte of the state.
+void load(benchmark::State& state) {
+  const std::string root = scratch("load");
+  std::mt19937_64 rng(1);
+  auto memory = base_memory(rng);
+  {
+    auto store = state::CheckpointStore::open(root).value();
+    state::CheckpointData data;
+    data.memories["stable"] = memory.take_snapshot().value();
+    if (!store.write(1, data).ok()) std::abort();
+  }
+  for (auto _ : state) {
+    auto store = state::CheckpointStore::open(root).value();
+    auto loaded = store.load_latest();
+    if (!loaded.ok() || !loaded->has_value()) std::abort();
+    benchmark::DoNotOptimize(loaded);
+  }
+  state.SetBytesProcessed(static_cast<int64_t>(state.iterations() * kBasePages *
+                                               wasm::kDirtyPageSize));
+  std::filesystem::remove_all(root);
+}
+
+BENCHMARK(load)->UseRealTime()->Unit(benchmark::kMillisecond);
 BENCHMARK(incremental)->Arg(1)->Arg(3)->Arg(64)->Arg(1024)->Arg(16384)
     ->UseRealTime()->Unit(benchmark::kMillisecond);
 BENCHMARK(full_rewrite)->Arg(3)->Arg(1024)->UseRealTime()->Unit(benchmark::kMillisecond);

@@ -27,5 +27,10 @@ export function report({ peer, benchmarks }) {
     lines.push(`| ${n} | ${fmt(inc)} | ${kib(counter(`incremental/${n}/real_time`, 'bytes_written'))} | ` +
       `${fmt(full)} | ${fmt(cp)} | ${ratio(full)} | ${ratio(cp)} |`);
   }
+  const load = real('load/real_time');
+  if (load !== undefined) {
+    lines.push('', `Loading that checkpoint (64 MiB in one base; every byte mapped, hashed and copied): ${fmt(load)}, ` +
+      `${(64 / (load / 1e9)).toFixed(0)} MiB/s.`);
+  }
   return lines.join('\n');
 }

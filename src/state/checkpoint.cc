@@ -334,7 +334,10 @@ Result<CheckpointWriteStats> CheckpointStore::write(uint64_t height, const Check
     }
 
     ordinal = 0;
-    for (const auto& [name, snapshot] : data.memories) {
+    for (const auto& entry : data.memories) {
+      // Not a structured binding: clang 14 (the fuzz build) cannot capture those in lambdas.
+      const std::string& name = entry.first;
+      const wasm::Snapshot& snapshot = entry.second;
       const size_t index = ordinal++;
       const Previous::Memory* prev = nullptr;
       if (previous_ != nullptr) {

@@ -112,11 +112,11 @@ class CheckpointStore {
   // Where the checkpoint at |height| lives (whether or not it exists).
   std::string checkpoint_dir(uint64_t height) const;
 
-  struct Previous;  // the last checkpoint written or loaded; defined in checkpoint.cc
-
   ~CheckpointStore();
 
  private:
+  struct Previous;  // the last checkpoint written or loaded; defined in checkpoint.cc
+
   CheckpointStore(std::string root, CheckpointOptions options);
 
   std::string root_;

@@ -1,6 +1,8 @@
-// Untrusted checkpoint files: the first byte picks the parser (even: manifest, odd: page file),
-// the rest is the file. Whatever parses must re-encode to exactly the same bytes (each format has
-// one encoding) and, for page files, apply to a Snapshot without error.
+// Untrusted checkpoint files: the first byte picks the parser, the rest is the file. 0 mod 3: a
+// manifest as is; 1: a page file; 2: a manifest body that gets its SHA-256 trailer appended here,
+// so that the fuzzer reaches the field checks behind the checksum. Whatever parses must re-encode
+// to exactly the same bytes (each format has one encoding) and, for page files, apply to a
+// Snapshot without error.
 #include <cstdint>
 #include <cstdlib>
 
@@ -11,8 +13,15 @@ using namespace chorus;
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (size == 0) return 0;
-  const ByteView input(data + 1, size - 1);
-  if (data[0] % 2 == 0) {
+  ByteView input(data + 1, size - 1);
+  Bytes sealed;
+  if (data[0] % 3 == 2) {
+    sealed.assign(input.begin(), input.end());
+    const Sha256Digest d = sha256(input);
+    sealed.insert(sealed.end(), d.begin(), d.end());
+    input = sealed;
+  }
+  if (data[0] % 3 != 1) {
     auto m = state::parse_manifest(input);
     if (m.ok() && !bytes_equal(state::encode_manifest(*m), input)) std::abort();
     return 0;
