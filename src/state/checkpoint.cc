@@ -23,10 +23,18 @@ namespace fs = std::filesystem;
 namespace {
 
 constexpr char kManifestName[] = "MANIFEST";
-constexpr uint64_t kMaxManifestBytes = uint64_t{64} << 20;
+// About a kilobyte per memory: room for a few hundred thousand memories.
+constexpr uint64_t kMaxManifestBytes = uint64_t{256} << 20;
 constexpr size_t kWriteBuffer = size_t{1} << 20;
 // An overlay is folded into the next one unless it is more than this many times bigger.
 constexpr uint64_t kOverlayMergeRatio = 2;
+
+// A name for an error message, without letting control bytes through.
+std::string printable(const std::string& s) {
+  std::string out;
+  for (char c : s.substr(0, 80)) out += (c >= 0x20 && c <= 0x7e) ? c : '?';
+  return "\"" + out + (s.size() > 80 ? "...\"" : "\"");
+}
 
 std::string errno_text(int e) { return std::error_code(e, std::generic_category()).message(); }
 
@@ -290,10 +298,14 @@ Result<std::vector<uint64_t>> CheckpointStore::heights() const {
 
 Result<CheckpointWriteStats> CheckpointStore::write(uint64_t height, const CheckpointData& data) {
   for (const auto& [name, bytes] : data.blobs) {
-    if (!is_valid_state_name(name)) return Error("checkpoint: invalid blob name \"" + name + "\"");
+    if (!is_valid_state_name(name)) {
+      return Error("checkpoint: invalid blob name " + printable(name));
+    }
   }
   for (const auto& [name, snapshot] : data.memories) {
-    if (!is_valid_state_name(name)) return Error("checkpoint: invalid memory name \"" + name + "\"");
+    if (!is_valid_state_name(name)) {
+      return Error("checkpoint: invalid memory name " + printable(name));
+    }
   }
   CHORUS_ASSIGN_OR_RETURN(std::vector<uint64_t> existing, heights());
   if (!existing.empty() && height <= existing.back()) {
@@ -352,7 +364,9 @@ Result<CheckpointWriteStats> CheckpointStore::write(uint64_t height, const Check
         const std::string from = previous_->dir + "/" + file;
         const std::string to = tmp + "/" + file;
         CHORUS_RETURN_IF_ERROR(io.op("link", to));
-        if (::link(from.c_str(), to.c_str()) != 0) return os_error("link " + from + " to", to, errno);
+        if (::link(from.c_str(), to.c_str()) != 0) {
+          return os_error("link " + from + " to", to, errno);
+        }
         add_file(previous_->files.at(file));
         ++stats.files_linked;
         mem.layers.push_back(file);
@@ -547,7 +561,7 @@ Result<std::optional<LoadedCheckpoint>> CheckpointStore::load_latest() {
         mem.layer_pages.push_back(std::move(pages));
       }
       if (size != m.size_pages) {
-        return Error("memory \"" + m.name + "\" has " + std::to_string(size) +
+        return Error("memory " + printable(m.name) + " has " + std::to_string(size) +
                      " pages in its files, the manifest says " + std::to_string(m.size_pages));
       }
       mem.layers = m.layers;

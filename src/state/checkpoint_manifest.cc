@@ -36,8 +36,8 @@ std::string quoted(const std::string& s) {
 }  // namespace
 
 const ManifestFile* Manifest::find_file(const std::string& name) const {
-  auto it = std::lower_bound(files.begin(), files.end(), name,
-                             [](const ManifestFile& f, const std::string& n) { return f.name < n; });
+  auto by_name = [](const ManifestFile& f, const std::string& n) { return f.name < n; };
+  auto it = std::lower_bound(files.begin(), files.end(), name, by_name);
   return it != files.end() && it->name == name ? &*it : nullptr;
 }
 

@@ -423,7 +423,8 @@ TEST_F(CheckpointTest, DamagedCheckpointsAreSkippedForThePreviousOne) {
     EXPECT_TRUE(same_data((*loaded)->data, d1));
     ASSERT_EQ((*loaded)->skipped.size(), 1u);
     EXPECT_NE((*loaded)->skipped[0].find("checkpoint 200"), std::string::npos);
-    EXPECT_NE((*loaded)->skipped[0].find(damage.reason), std::string::npos) << (*loaded)->skipped[0];
+    EXPECT_NE((*loaded)->skipped[0].find(damage.reason), std::string::npos)
+        << (*loaded)->skipped[0];
     // Moved aside: the height can be checkpointed again, incrementally against 100.
     EXPECT_TRUE(fs::exists(root + "/checkpoints/broken-00000000000000000200"));
     EXPECT_EQ(*store.heights(), (std::vector<uint64_t>{100}));

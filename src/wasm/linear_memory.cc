@@ -125,8 +125,8 @@ NodePtr truncate(const NodePtr& node, int shift, uint64_t first, uint64_t limit)
     if (lo >= limit) {
       copy->slots[slot] = nullptr;
     } else if (hi > limit) {  // only possible for shift > 0: a leaf slot covers one page
-      copy->slots[slot] = truncate(std::static_pointer_cast<const Snapshot::Node>(copy->slots[slot]),
-                                   shift - kFanoutBits, lo, limit);
+      auto sub = std::static_pointer_cast<const Snapshot::Node>(copy->slots[slot]);
+      copy->slots[slot] = truncate(sub, shift - kFanoutBits, lo, limit);
     }
   }
   const bool empty = std::all_of(copy->slots.begin(), copy->slots.end(),
@@ -236,7 +236,8 @@ void Snapshot::for_each_changed_page(
                 fn);
 }
 
-Result<Snapshot> Snapshot::with_pages(uint64_t size_pages, std::span<const StoredPage> pages) const {
+Result<Snapshot> Snapshot::with_pages(uint64_t size_pages,
+                                      std::span<const StoredPage> pages) const {
   if (size_pages > kMaxSizePages) {
     return Error("memory of " + std::to_string(size_pages) + " pages is larger than the " +
                  std::to_string(kMaxSizePages) + " a snapshot can hold");
@@ -258,7 +259,7 @@ Result<Snapshot> Snapshot::with_pages(uint64_t size_pages, std::span<const Store
     }
     std::shared_ptr<const Page> page;
     if (!sp.bytes.empty() && !all_zero(sp.bytes.data())) {
-      // Not from a pool: a loaded snapshot belongs to no memory, and outlives the file it came from.
+      // Not from a pool: a loaded snapshot belongs to no memory and outlives its file.
       auto p = std::make_shared<Page>();
       std::memcpy(p->data(), sp.bytes.data(), kDirtyPageSize);
       page = std::move(p);
