@@ -10,6 +10,7 @@
 #include <set>
 
 #include "base/file.h"
+#include "state/page_store.h"
 
 namespace chorus::state {
 namespace {
@@ -560,6 +561,121 @@ TEST_F(CheckpointTest, RefusesAManifestForAnotherHeight) {
   ASSERT_TRUE(loaded.ok());
   ASSERT_EQ((*loaded)->skipped.size(), 1u);
   EXPECT_NE((*loaded)->skipped[0].find("manifest says height 100"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace chorus::state
+
+namespace chorus::state {
+namespace {
+
+TEST_F(CheckpointTest, AMemoryThatShrinksIsWrittenAsANewBase) {
+  auto store = open_store(root_);
+  auto big = make_memory(4, 16);
+  poke(big, 60, 1);
+  CheckpointData d;
+  d.memories["m"] = snap(big);
+  ASSERT_TRUE(store.write(1, d).ok());
+  auto small = make_memory(1, 16);  // e.g. a reinstalled canister's fresh memory
+  poke(small, 2, 2);
+  d.memories["m"] = snap(small);
+  auto stats = store.write(2, d);
+  ASSERT_TRUE(stats.ok()) << stats.error().message();
+  EXPECT_EQ(stats->memories_rebased, 1u);
+  EXPECT_EQ(stats->files_linked, 0u);
+  EXPECT_TRUE(same_data(load(root_).data, d));
+}
+
+// Hand-made checkpoints whose every checksum is right but whose chain is not one the writer
+// makes: the loader checks the structure too.
+class HandMadeCheckpointTest : public CheckpointTest {
+ protected:
+  static void write_bytes(const std::string& path, const Bytes& b) {
+    std::ofstream(path, std::ios::binary)
+        .write(reinterpret_cast<const char*>(b.data()), static_cast<std::streamsize>(b.size()));
+  }
+
+  struct Layer {
+    PageFileKind kind;
+    uint64_t size_pages;
+    std::vector<wasm::StoredPage> pages;
+  };
+
+  void make(uint64_t height, const std::vector<Layer>& layers, uint64_t manifest_size_pages) {
+    const std::string dir = open_store(root_).checkpoint_dir(height);
+    fs::create_directories(dir);
+    Manifest m;
+    m.height = height;
+    ManifestMemory mem{"m", manifest_size_pages, {}};
+    for (size_t k = 0; k < layers.size(); ++k) {
+      PageSource source;
+      source.count = layers[k].pages.size();
+      source.for_each = [&](const std::function<void(uint64_t, ByteView)>& fn) {
+        for (const auto& p : layers[k].pages) fn(p.index, p.bytes);
+      };
+      Bytes file;
+      ASSERT_TRUE(write_page_file(layers[k].kind, layers[k].size_pages, source, [&](ByteView b) {
+                    append(file, b);
+                    return ok_status();
+                  }).ok());
+      const std::string name = "layer-" + std::to_string(k);
+      write_bytes(dir + "/" + name, file);
+      mem.layers.push_back(name);
+      m.files.push_back({name, file.size(), sha256(file)});
+    }
+    m.memories.push_back(mem);
+    const Bytes manifest = encode_manifest(m);
+    write_bytes(dir + "/MANIFEST", manifest);
+  }
+
+  // Loads, expecting checkpoint 2 to be skipped for |reason| and checkpoint 1 to load.
+  void expect_skipped(const std::string& reason) {
+    auto store = open_store(root_);
+    auto loaded = store.load_latest();
+    ASSERT_TRUE(loaded.ok()) << loaded.error().message();
+    ASSERT_TRUE(loaded->has_value());
+    EXPECT_EQ((*loaded)->height, 1u);
+    ASSERT_EQ((*loaded)->skipped.size(), 1u);
+    EXPECT_NE((*loaded)->skipped[0].find(reason), std::string::npos) << (*loaded)->skipped[0];
+  }
+
+  Bytes page_ = Bytes(kDirtyPageSize, 0x5a);
+};
+
+TEST_F(HandMadeCheckpointTest, AWellFormedOneLoads) {
+  make(1,
+       {{PageFileKind::kBase, 1, {{3, page_}}},
+        {PageFileKind::kOverlay, 2, {{3, {}}, {20, page_}}}},
+       2);
+  LoadedCheckpoint loaded = load(root_);
+  const Snapshot& m = loaded.data.memories["m"];
+  EXPECT_EQ(m.size_pages(), 2u);
+  EXPECT_TRUE(m.page(3).empty());
+  EXPECT_TRUE(bytes_equal(m.page(20), page_));
+}
+
+TEST_F(HandMadeCheckpointTest, TheFirstLayerMustBeABase) {
+  make(1, {{PageFileKind::kBase, 1, {}}}, 1);
+  make(2, {{PageFileKind::kOverlay, 1, {{3, page_}}}}, 1);
+  expect_skipped("is not a base");
+}
+
+TEST_F(HandMadeCheckpointTest, LaterLayersMustBeOverlays) {
+  make(1, {{PageFileKind::kBase, 1, {}}}, 1);
+  make(2, {{PageFileKind::kBase, 1, {}}, {PageFileKind::kBase, 1, {}}}, 1);
+  expect_skipped("is not an overlay");
+}
+
+TEST_F(HandMadeCheckpointTest, AChainMayNotShrink) {
+  make(1, {{PageFileKind::kBase, 1, {}}}, 1);
+  make(2, {{PageFileKind::kBase, 2, {{20, page_}}}, {PageFileKind::kOverlay, 1, {}}}, 1);
+  expect_skipped("the memory shrinks");
+}
+
+TEST_F(HandMadeCheckpointTest, TheManifestSizeMustMatchTheFiles) {
+  make(1, {{PageFileKind::kBase, 1, {}}}, 1);
+  make(2, {{PageFileKind::kBase, 1, {{3, page_}}}}, 5);
+  expect_skipped("the manifest says 5");
 }
 
 }  // namespace
