@@ -474,9 +474,14 @@ Result<CheckpointWriteStats> CheckpointStore::write(uint64_t height, const Check
     fs::remove_all(tmp, ec);
     return os_error("rename " + tmp + " to", final_dir, e);
   }
-  // Durable from here on; what follows may fail without losing the new checkpoint.
-  CHORUS_RETURN_IF_ERROR(io.fsync_dir(dir_));
+  // The checkpoint is in place (durable once the parent is synced), so the next write diffs
+  // against it whatever happens below.
   previous_ = std::move(next);
+  Status synced = io.fsync_dir(dir_);
+  if (!synced.ok()) {
+    return synced.error().with_context("checkpoint " + std::to_string(height) +
+                                       " is in place but may not be durable");
+  }
 
   // Old checkpoints go only now: renamed out of the way first, so that a crash halfway through a
   // removal leaves a trash- directory (dropped by open()), never a half-deleted checkpoint.
