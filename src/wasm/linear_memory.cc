@@ -93,6 +93,47 @@ void diff(const Snapshot::Node* a, const Snapshot::Node* b, int shift, uint64_t 
   }
 }
 
+// Calls |fn| for the pages below |limit| whose pointers differ between |a| (the newer) and |b|.
+void for_each_diff(const Snapshot::Node* a, const Snapshot::Node* b, int shift, uint64_t prefix,
+                   uint64_t limit, const std::function<void(uint64_t, ByteView)>& fn) {
+  if (a == b) return;
+  for (uint64_t slot = 0; slot < kFanout; ++slot) {
+    const uint64_t index = (prefix << kFanoutBits) | slot;
+    if ((index << shift) >= limit) return;  // this slot and all later ones start past the limit
+    const void* sa = a == nullptr ? nullptr : a->slots[slot].get();
+    const void* sb = b == nullptr ? nullptr : b->slots[slot].get();
+    if (sa == sb) continue;
+    if (shift == 0) {
+      fn(index, sa == nullptr ? ByteView() : ByteView(*static_cast<const Page*>(sa)));
+    } else {
+      for_each_diff(static_cast<const Snapshot::Node*>(sa), static_cast<const Snapshot::Node*>(sb),
+                    shift - kFanoutBits, index, limit, fn);
+    }
+  }
+}
+
+// Returns |node| (whose first page is |first|) without the pages at or past |limit|: whole slots
+// past it are dropped, the one slot that straddles it is cut recursively, so O(levels * fanout).
+NodePtr truncate(const NodePtr& node, int shift, uint64_t first, uint64_t limit) {
+  if (node == nullptr || first >= limit) return nullptr;
+  const uint64_t span = uint64_t{1} << (shift + kFanoutBits);
+  if (first + span <= limit) return node;
+  auto copy = std::make_shared<Snapshot::Node>(*node);
+  for (uint64_t slot = 0; slot < kFanout; ++slot) {
+    const uint64_t lo = first + (slot << shift);
+    const uint64_t hi = lo + (uint64_t{1} << shift);
+    if (lo >= limit) {
+      copy->slots[slot] = nullptr;
+    } else if (hi > limit) {  // only possible for shift > 0: a leaf slot covers one page
+      auto sub = std::static_pointer_cast<const Snapshot::Node>(copy->slots[slot]);
+      copy->slots[slot] = truncate(sub, shift - kFanoutBits, lo, limit);
+    }
+  }
+  const bool empty = std::all_of(copy->slots.begin(), copy->slots.end(),
+                                 [](const auto& s) { return s == nullptr; });
+  return empty ? nullptr : NodePtr(std::move(copy));
+}
+
 void for_each_page(const Snapshot::Node* n, int shift, uint64_t prefix,
                    const std::function<void(uint64_t, const Page&)>& fn) {
   if (n == nullptr) return;
@@ -185,6 +226,51 @@ ByteView Snapshot::page(uint64_t index) const {
 void Snapshot::for_each_nonzero_page(
     const std::function<void(uint64_t index, ByteView bytes)>& fn) const {
   for_each_page(root_.get(), kRootShift, 0, [&](uint64_t i, const Page& p) { fn(i, ByteView(p)); });
+}
+
+const uint64_t Snapshot::kMaxSizePages = kMaxTreePages / kDirtyPagesPerWasmPage;
+
+void Snapshot::for_each_changed_page(
+    const Snapshot& base, const std::function<void(uint64_t index, ByteView bytes)>& fn) const {
+  for_each_diff(root_.get(), base.root_.get(), kRootShift, 0, size_pages_ * kDirtyPagesPerWasmPage,
+                fn);
+}
+
+Result<Snapshot> Snapshot::with_pages(uint64_t size_pages,
+                                      std::span<const StoredPage> pages) const {
+  if (size_pages > kMaxSizePages) {
+    return Error("memory of " + std::to_string(size_pages) + " pages is larger than the " +
+                 std::to_string(kMaxSizePages) + " a snapshot can hold");
+  }
+  const uint64_t limit = size_pages * kDirtyPagesPerWasmPage;
+  std::vector<Change> changes;
+  changes.reserve(pages.size());
+  for (size_t i = 0; i < pages.size(); ++i) {
+    const StoredPage& sp = pages[i];
+    if (i > 0 && sp.index <= pages[i - 1].index) {
+      return Error("stored page " + std::to_string(sp.index) + " is out of order");
+    }
+    if (sp.index >= limit) {
+      return Error("stored page " + std::to_string(sp.index) + " is past the memory's size");
+    }
+    if (!sp.bytes.empty() && sp.bytes.size() != kDirtyPageSize) {
+      return Error("stored page " + std::to_string(sp.index) + " has " +
+                   std::to_string(sp.bytes.size()) + " bytes, not 4096 or 0");
+    }
+    std::shared_ptr<const Page> page;
+    if (!sp.bytes.empty() && !all_zero(sp.bytes.data())) {
+      // Not from a pool: a loaded snapshot belongs to no memory and outlives its file.
+      auto p = std::make_shared<Page>();
+      std::memcpy(p->data(), sp.bytes.data(), kDirtyPageSize);
+      page = std::move(p);
+    }
+    changes.push_back({sp.index, std::move(page)});
+  }
+  Snapshot s;
+  s.size_pages_ = size_pages;
+  s.root_ = size_pages < size_pages_ ? truncate(root_, kRootShift, 0, limit) : root_;
+  if (!changes.empty()) s.root_ = update(s.root_, kRootShift, changes);
+  return s;
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -70,6 +70,12 @@ enum class Reservation {
   kCompact,
 };
 
+// A 4 KiB page of stored memory, for load_pages() and Snapshot::with_pages().
+struct StoredPage {
+  uint64_t index;  // in 4 KiB pages
+  ByteView bytes;  // kDirtyPageSize bytes (with_pages() also takes empty: a zero page)
+};
+
 // An immutable image of a memory: its size and its 4 KiB pages, shared between snapshots, so
 // copying a Snapshot is O(1) and snapshots taken one after another share every page that did not
 // change. Zero pages take no space.
@@ -83,6 +89,31 @@ class Snapshot {
   // Calls |fn| for every page that is not all zeros, in increasing index order.
   void for_each_nonzero_page(const std::function<void(uint64_t index, ByteView bytes)>& fn) const;
 
+  // Calls |fn|, in increasing index order, for every page below this snapshot's size whose
+  // contents may differ from |base|'s page at the same index, with this snapshot's bytes (empty:
+  // zero). Subtrees and pages this snapshot shares with |base| are skipped by pointer identity
+  // without being read, so the cost is the number of unshared tree nodes, not the memory's size;
+  // this is what makes a checkpoint cost what changed. A page stored anew with the bytes it
+  // already held is visited (it "may" differ). The size is not compared: see size_pages().
+  void for_each_changed_page(const Snapshot& base,
+                             const std::function<void(uint64_t index, ByteView bytes)>& fn) const;
+  // True when both have the same size and the same tree (so the same contents); O(1).
+  bool shares_everything_with(const Snapshot& other) const {
+    return size_pages_ == other.size_pages_ && root_ == other.root_;
+  }
+
+  // The largest size_pages() of a snapshot: the page tree covers 2^36 4 KiB pages (memory64's
+  // whole user address space).
+  static const uint64_t kMaxSizePages;
+
+  // This snapshot resized to |size_pages| Wasm pages with the given 4 KiB pages replaced (for
+  // loading a checkpoint without a LinearMemory): each StoredPage holds kDirtyPageSize bytes or
+  // is empty for a zero page; pages of all zeros take no space. Pages past the new size are
+  // dropped. Shares every untouched subtree with this snapshot; the given bytes are copied.
+  // Fails, changing nothing, for a size above kMaxSizePages, pages not in strictly increasing
+  // order, a page at or past the new size, or one of another length.
+  Result<Snapshot> with_pages(uint64_t size_pages, std::span<const StoredPage> pages) const;
+
   struct Node;  // a persistent radix tree over page indices; defined in linear_memory.cc
 
  private:
@@ -91,11 +122,7 @@ class Snapshot {
   std::shared_ptr<const Node> root_;  // null: every page is zero
 };
 
-// A 4 KiB page of stored memory, for load_pages().
-struct StoredPage {
-  uint64_t index;  // in 4 KiB pages
-  ByteView bytes;  // kDirtyPageSize bytes
-};
+
 
 class LinearMemory {
  public:

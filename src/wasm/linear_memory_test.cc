@@ -513,3 +513,149 @@ TEST(LinearMemory, Deterministic) {
 
 }  // namespace
 }  // namespace chorus::wasm
+
+namespace chorus::wasm {
+namespace {
+
+std::vector<uint64_t> changed_pages(const Snapshot& s, const Snapshot& base) {
+  std::vector<uint64_t> out;
+  s.for_each_changed_page(base, [&](uint64_t i, ByteView bytes) {
+    EXPECT_TRUE(bytes_equal(bytes, s.page(i))) << "page " << i;
+    out.push_back(i);
+  });
+  return out;
+}
+
+TEST(SnapshotDiffTest, FourGibMemoryWithThreeChangedPagesVisitsThree) {
+  auto m = make(kMaxWasm32Pages, std::nullopt, false, kMaxWasm32Pages);
+  ASSERT_EQ(m.size_bytes(), uint64_t{4} << 30);
+  // 1000 nonzero pages spread over the whole 4 GiB.
+  for (uint64_t i = 0; i < 1000; ++i) {
+    const uint64_t offset = (i * 1048573 % m.size_bytes()) & ~uint64_t{4095};
+    ASSERT_TRUE(m.write(offset, Bytes{uint8_t(i | 1)}).ok());
+  }
+  auto s1 = m.take_snapshot();
+  ASSERT_TRUE(s1.ok());
+  std::vector<uint64_t> all;
+  s1->for_each_nonzero_page([&](uint64_t i, ByteView) { all.push_back(i); });
+  EXPECT_EQ(changed_pages(*s1, Snapshot()), all);
+  EXPECT_TRUE(changed_pages(*s1, *s1).empty());
+  EXPECT_TRUE(s1->shares_everything_with(*s1));
+
+  // Three pages: one new, one rewritten, one set back to zero (visited with empty bytes).
+  const uint64_t fresh = (uint64_t{4} << 30) / kDirtyPageSize - 1;
+  const uint64_t rewritten = all[500];
+  const uint64_t zeroed = all[10];
+  ASSERT_TRUE(m.write(fresh * kDirtyPageSize + 7, Bytes{1, 2, 3}).ok());
+  ASSERT_TRUE(m.write(rewritten * kDirtyPageSize + 100, Bytes{42}).ok());
+  ASSERT_TRUE(m.write(zeroed * kDirtyPageSize, Bytes(kDirtyPageSize, 0)).ok());
+  auto s2 = m.take_snapshot();
+  ASSERT_TRUE(s2.ok());
+  EXPECT_FALSE(s2->shares_everything_with(*s1));
+  std::vector<uint64_t> visited;
+  std::vector<size_t> sizes;
+  s2->for_each_changed_page(*s1, [&](uint64_t i, ByteView bytes) {
+    visited.push_back(i);
+    sizes.push_back(bytes.size());
+  });
+  std::vector<uint64_t> want{zeroed, rewritten, fresh};
+  std::sort(want.begin(), want.end());
+  EXPECT_EQ(visited, want);
+  for (size_t k = 0; k < visited.size(); ++k) {
+    EXPECT_EQ(sizes[k], visited[k] == zeroed ? 0u : kDirtyPageSize);
+  }
+  // The other direction sees the same pages, with s1's bytes.
+  EXPECT_EQ(changed_pages(*s1, *s2), want);
+}
+
+TEST(SnapshotDiffTest, PagesPastTheSizeAreNotVisited) {
+  auto big = Snapshot().with_pages(2, std::vector<StoredPage>{{20, Bytes(kDirtyPageSize, 1)}});
+  ASSERT_TRUE(big.ok()) << big.error().message();
+  auto small = big->with_pages(1, {});
+  ASSERT_TRUE(small.ok());
+  EXPECT_TRUE(changed_pages(*small, *big).empty());  // page 20 is past small's size
+  EXPECT_EQ(changed_pages(*big, *small), (std::vector<uint64_t>{20}));
+  EXPECT_TRUE(small->page(20).empty());
+}
+
+TEST(SnapshotDiffTest, WithPagesBuildsSharesAndRefusesBadInput) {
+  Bytes a(kDirtyPageSize, 0xaa), z(kDirtyPageSize, 0);
+  std::vector<StoredPage> pages{{0, a}, {3, z}, {17, a}};
+  auto s = Snapshot().with_pages(2, pages);
+  ASSERT_TRUE(s.ok()) << s.error().message();
+  EXPECT_EQ(s->size_pages(), 2u);
+  EXPECT_TRUE(bytes_equal(s->page(0), a));
+  EXPECT_TRUE(s->page(3).empty());  // zeros take no space
+  EXPECT_TRUE(bytes_equal(s->page(17), a));
+  std::vector<uint64_t> nonzero;
+  s->for_each_nonzero_page([&](uint64_t i, ByteView) { nonzero.push_back(i); });
+  EXPECT_EQ(nonzero, (std::vector<uint64_t>{0, 17}));
+
+  // A memory restored from it holds the same bytes, and its next snapshot shares with it.
+  auto m = make(1, 4);
+  ASSERT_TRUE(m.restore(*s).ok());
+  EXPECT_EQ(m.base()[17 * kDirtyPageSize], 0xaa);
+  ASSERT_TRUE(m.write(5 * kDirtyPageSize, Bytes{9}).ok());
+  auto next = m.take_snapshot();
+  ASSERT_TRUE(next.ok());
+  EXPECT_EQ(changed_pages(*next, *s), (std::vector<uint64_t>{5}));
+
+  // Applying pages on top shares the rest: only the given pages differ.
+  Bytes b(kDirtyPageSize, 0xbb);
+  auto t = s->with_pages(3, std::vector<StoredPage>{{0, {}}, {40, b}});
+  ASSERT_TRUE(t.ok());
+  EXPECT_EQ(changed_pages(*t, *s), (std::vector<uint64_t>{0, 40}));
+  EXPECT_TRUE(t->page(0).empty());
+  EXPECT_TRUE(bytes_equal(t->page(17), a));
+  EXPECT_EQ(s->page(0)[0], 0xaa);  // the original is unchanged
+
+  // Shrinking drops what is past the new size.
+  auto u = t->with_pages(1, {});
+  ASSERT_TRUE(u.ok());
+  nonzero.clear();
+  u->for_each_nonzero_page([&](uint64_t i, ByteView) { nonzero.push_back(i); });
+  EXPECT_TRUE(nonzero.empty());  // 17 and 40 are past 16
+
+  EXPECT_FALSE(Snapshot().with_pages(1, std::vector<StoredPage>{{3, a}, {3, a}}).ok());
+  EXPECT_FALSE(Snapshot().with_pages(1, std::vector<StoredPage>{{4, a}, {3, a}}).ok());
+  EXPECT_FALSE(Snapshot().with_pages(1, std::vector<StoredPage>{{16, a}}).ok());
+  EXPECT_FALSE(Snapshot().with_pages(1, std::vector<StoredPage>{{0, Bytes(100, 1)}}).ok());
+  EXPECT_FALSE(Snapshot().with_pages(Snapshot::kMaxSizePages + 1, {}).ok());
+  EXPECT_TRUE(Snapshot().with_pages(Snapshot::kMaxSizePages, {}).ok());
+}
+
+// Against a model: after random writes, the visited pages include every page whose bytes differ,
+// and every page they skip is identical.
+TEST(SnapshotDiffTest, RandomWritesAgainstAFullComparison) {
+  std::mt19937_64 rng(7);
+  auto m = make(4, 64);
+  std::vector<Snapshot> snaps{Snapshot()};
+  for (int round = 0; round < 40; ++round) {
+    if (rng() % 5 == 0) {
+      ASSERT_GE(m.grow(rng() % 3), 0);
+    }
+    const int writes = static_cast<int>(rng() % 6);
+    for (int w = 0; w < writes; ++w) {
+      const uint64_t off = rng() % m.size_bytes();
+      const uint8_t v = rng() % 3 == 0 ? 0 : static_cast<uint8_t>(rng());
+      ASSERT_TRUE(m.write(off & ~uint64_t{4095}, Bytes(kDirtyPageSize - (off & 4095) % 2, v)).ok());
+    }
+    auto s = m.take_snapshot();
+    ASSERT_TRUE(s.ok());
+    const Snapshot& base = snaps[rng() % snaps.size()];
+    std::set<uint64_t> visited;
+    for (uint64_t i : changed_pages(*s, base)) visited.insert(i);
+    const uint64_t n = s->size_pages() * kDirtyPagesPerWasmPage;
+    for (uint64_t i = 0; i < n; ++i) {
+      // Zero pages are empty views in both, so this compares contents.
+      if (!bytes_equal(s->page(i), base.page(i))) {
+        EXPECT_TRUE(visited.count(i)) << "round " << round << " page " << i;
+      }
+    }
+    for (uint64_t i : visited) EXPECT_LT(i, n);
+    snaps.push_back(*s);
+  }
+}
+
+}  // namespace
+}  // namespace chorus::wasm
