@@ -15,6 +15,7 @@
 #include <benchmark/benchmark.h>
 
 #include <cstdio>
+#include <cstdlib>
 #include <fstream>
 #include <string>
 
@@ -187,4 +188,15 @@ BENCHMARK(motoko_10k)->Unit(benchmark::kSecond)->Iterations(1);
 }  // namespace
 }  // namespace chorus::execution
 
-BENCHMARK_MAIN();
+// Tells the peer (execution_peer.mjs) where the modules are, then runs the benchmarks.
+int main(int argc, char** argv) {
+  if (const char* dir = std::getenv("CHORUS_BENCH_INPUTS")) {
+    std::ofstream f(std::string(dir) + "/execution.json");
+    f << "{\"noop\": \"" << CHORUS_BENCH_NOOP_WASM << "\", \"motoko_classic\": \""
+      << CHORUS_BENCH_MOTOKO_COUNTER_CLASSIC << "\"}\n";
+  }
+  benchmark::Initialize(&argc, argv);
+  benchmark::RunSpecifiedBenchmarks();
+  benchmark::Shutdown();
+  return 0;
+}

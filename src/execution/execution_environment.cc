@@ -99,6 +99,7 @@ void ExecutionEnvironment::Round::set_status(const Bytes& id, IngressStatus::Kin
   st.ingress_history[id] = std::move(s);
   if (kind == IngressStatus::kReplied || kind == IngressStatus::kRejected) {
     summary.completed.push_back(id);
+    st.ingress_history_by_time.emplace_back(time, id);
   }
 }
 
@@ -599,20 +600,24 @@ void ExecutionEnvironment::Round::expire_callbacks() {
 }
 
 void ExecutionEnvironment::Round::prune_ingress_history() {
-  for (auto it = st.ingress_history.begin(); it != st.ingress_history.end();) {
+  // Replied and rejected statuses become done after the retention time, and done ones go after
+  // another; the time-ordered queue names them, so this costs what it prunes.
+  auto& queue = st.ingress_history_by_time;
+  while (!queue.empty() && queue.front().first + cfg.ingress_history_retention_nanos < time) {
+    auto [at, id] = std::move(queue.front());
+    queue.pop_front();
+    auto it = st.ingress_history.find(id);
+    if (it == st.ingress_history.end() || it->second.time_nanos != at) continue;
     IngressStatus& s = it->second;
-    const bool terminal = s.kind == IngressStatus::kReplied || s.kind == IngressStatus::kRejected;
-    if (terminal && s.time_nanos + cfg.ingress_history_retention_nanos < time) {
+    if (s.kind == IngressStatus::kReplied || s.kind == IngressStatus::kRejected) {
       s.kind = IngressStatus::kDone;
       s.reply.clear();
       s.reject_message.clear();
       s.time_nanos = time;
-    } else if (s.kind == IngressStatus::kDone &&
-               s.time_nanos + cfg.ingress_history_retention_nanos < time) {
-      it = st.ingress_history.erase(it);
-      continue;
+      queue.emplace_back(time, id);
+    } else if (s.kind == IngressStatus::kDone) {
+      st.ingress_history.erase(it);
     }
-    ++it;
   }
 }
 

@@ -86,6 +86,27 @@ TEST(Execution, CounterPersistsAcrossMessages) {
   EXPECT_EQ(as_chars(f.sm.state().canister(c)->log.records.back().content), "inc");
 }
 
+TEST(Execution, IngressHistoryIsPrunedAfterItsRetention) {
+  Fixture f;
+  Principal c = f.install();
+  Bytes id = f.sm.submit_ingress(kUser, c, "inc", {});
+  f.sm.tick();
+  ASSERT_EQ(f.sm.ingress_status(id)->kind, state::IngressStatus::kReplied);
+  f.sm.advance_time(4ull * 60 * 1'000'000'000);
+  f.sm.tick();
+  EXPECT_EQ(f.sm.ingress_status(id)->kind, state::IngressStatus::kReplied);  // within 5 minutes
+  f.sm.advance_time(2ull * 60 * 1'000'000'000);
+  f.sm.tick();
+  ASSERT_TRUE(f.sm.ingress_status(id).has_value());
+  EXPECT_EQ(f.sm.ingress_status(id)->kind, state::IngressStatus::kDone);
+  EXPECT_TRUE(f.sm.ingress_status(id)->reply.empty());
+  f.sm.advance_time(6ull * 60 * 1'000'000'000);
+  f.sm.tick();
+  EXPECT_FALSE(f.sm.ingress_status(id).has_value());
+  EXPECT_TRUE(f.sm.state().ingress_history_by_time.empty() ||
+              f.sm.state().ingress_history_by_time.front().first > f.sm.time() - 7ull * 60 * 1'000'000'000);
+}
+
 TEST(Execution, InitArgument) {
   Fixture f;
   Principal c = f.install(le64(41));

@@ -47,6 +47,9 @@ struct ReplicatedState {
   // Calls to the management canister, from canisters and from ingress, in arrival order.
   std::deque<InputMessage> subnet_queue;
   std::map<Bytes, IngressStatus> ingress_history;
+  // (time, id) of each status that became replied, rejected or done, in time order, so that
+  // pruning the history costs what it prunes.
+  std::deque<std::pair<uint64_t, Bytes>> ingress_history_by_time;
   SubnetMetadata metadata;
 
   CanisterState* canister(const Principal& id) {

@@ -526,6 +526,10 @@ void visit_subnet(IO& io, ReplicatedState& st) {
     io.text(s.reject_message);
     io.text(s.error_code);
   });
+  io.seq(st.ingress_history_by_time, [&](std::pair<uint64_t, Bytes>& e) {
+    io.u64(e.first);
+    io.bytes(e.second);
+  });
   SubnetMetadata& m = st.metadata;
   io.principal(m.subnet_id);
   io.u64(m.batch_number);
