@@ -11,7 +11,7 @@
 
 namespace chorus::wasm {
 
-enum class ExecutorKind : uint8_t { kStack, kRegister };
+enum class ExecutorKind : uint8_t { kStack, kRegister, kJit };
 
 // The register interpreter, unless |module| needs SIMD. REQUIRES: |module| was validated.
 ExecutorKind executor_for(const Module& module);

@@ -23,6 +23,7 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <span>
 #include <vector>
 
@@ -223,6 +224,8 @@ struct CompiledModule {
   CodeArena arena;                          // their code
   // Set once the operation words have been replaced by an executor's handler addresses.
   bool threaded = false;
+  // Machine code an executor compiled from this code (JitExecutor), or null.
+  std::shared_ptr<void> native;
 };
 
 // Translates every function body of a validated module.
