@@ -5,7 +5,7 @@
 //   chorus-wasm run [--limit N] [--executor=stack|register|jit] MODULE.wasm --invoke NAME [ARGS...]
 //                                              instantiates a module without imports, calls an
 //                                              exported function and prints its results (by
-//                                              default on the register interpreter, unless the
+//                                              default on executor_for(module): the JIT unless the
 //                                              module uses SIMD)
 // A v128 argument or result is written 0x followed by exactly 32 hex digits: the vector as one
 // 128-bit little-endian number, so the last two digits are byte 0 (lane 0 of i8x16) — the same

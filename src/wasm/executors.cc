@@ -7,7 +7,8 @@
 namespace chorus::wasm {
 
 ExecutorKind executor_for(const Module& module) {
-  return uses_simd(module) ? ExecutorKind::kStack : ExecutorKind::kRegister;
+  if (uses_simd(module)) return ExecutorKind::kStack;
+  return jit_supported() ? ExecutorKind::kJit : ExecutorKind::kRegister;
 }
 
 std::unique_ptr<Executor> make_executor(ExecutorKind kind, const ExecutionLimits& limits) {
