@@ -1144,6 +1144,9 @@ class ModuleCompiler {
     labels_.assign(words_.size() + 1, Label());
     // Every branch target gets its label before any code, so that back edges find theirs.
     for (size_t i = 0; i < words_.size();) {
+      if (words_[i] >= static_cast<uint64_t>(RegOp::kCount)) {
+        return Error("jit: not register code (an executor rewrote it?)");
+      }
       size_t n = reg_op_words(&words_[i]);
       if (i + n > words_.size()) return Error("jit: truncated register code");
       auto o = static_cast<RegOp>(words_[i]);
@@ -1440,7 +1443,8 @@ Result<CompiledModule> JitExecutor::translate(const Module& module) {
 void JitExecutor::prepare(CompiledModule& code) {
   // Code from translate() is compiled already; a failure here shows when a function runs
   // (kJitNotCompiled).
-  if (code.native) return;
+  // Threaded code belongs to an interpreter: its words are no longer RegOp numbers.
+  if (code.native || code.threaded) return;
   Result<std::shared_ptr<JitCode>> jc = compile_module(code);
   if (jc.ok()) code.native = std::move(*jc);
 }
