@@ -21,7 +21,6 @@
 
 #include "base/file.h"
 #include "wasm/executors.h"
-#include "wasm/interpreter.h"
 #include "wasm/runtime.h"
 #include "wasm/validator.h"
 
@@ -160,12 +159,12 @@ void big(benchmark::State& state, Stage stage, ExecutorKind which) {
     auto m = decode_and_validate(bytes);
     if (!m.ok()) die("big.wasm: " + m.error().message());
     auto module = std::make_shared<const Module>(std::move(m).value());
-    Interpreter interpreter;
-    auto code = compile(*module, interpreter);
+    std::unique_ptr<Executor> executor = make_executor(which);
+    auto code = compile(*module, *executor);
     if (!code.ok()) die("big.wasm: " + code.error().message());
     for (auto _ : state) {
       auto store = std::make_unique<Store>();
-      auto inst = store->instantiate(module, *code, no_imports, interpreter);
+      auto inst = store->instantiate(module, *code, no_imports, *executor);
       if (!inst.ok()) die("big.wasm: " + inst.error().message());
       benchmark::DoNotOptimize(inst);
       state.PauseTiming();
@@ -270,6 +269,9 @@ void register_all() {
       ->Unit(benchmark::kMillisecond);
   // The same from bytes with the JIT: register translation plus machine code for every function.
   benchmark::RegisterBenchmark("big/instantiate_jit", big, Stage::kInstantiate,
+                               ExecutorKind::kJit)
+      ->Unit(benchmark::kMillisecond);
+  benchmark::RegisterBenchmark("big/instantiate_compiled_jit", big, Stage::kInstantiateCompiled,
                                ExecutorKind::kJit)
       ->Unit(benchmark::kMillisecond);
 }

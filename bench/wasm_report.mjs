@@ -78,6 +78,7 @@ export function report({ ours, peer, benchmarks, inputs }) {
     `${fmt(peer['big/node_instantiate'])} | ${fmt(peer['big/wasm_interp_load'])} |`);
   out(`| bytes → instance with the JIT (register code and machine code) | ${fmt(ours['big/instantiate_jit'])} | | |`);
   out(`| instance of the compiled module | ${fmt(ours['big/instantiate_compiled'])} | | |`);
+  out(`| instance of the compiled module, JIT code | ${fmt(ours['big/instantiate_compiled_jit'])} | | |`);
   out();
   out('chorus, bytes → instance: decode, validate, translate every function, instantiate (data and');
   out('element segments). Instance of the compiled module: what a replica does for each message,');
