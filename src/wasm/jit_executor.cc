@@ -417,13 +417,17 @@ Unary unary_helper(RegOp o) {
 Binary binary_helper(RegOp o) {
   switch (o) {
     case RegOp::kF32Min:
-    case RegOp::kF32MinC: return [](uint64_t a, uint64_t b) { return canon(wasm_min(f32(a), f32(b))); };
+    case RegOp::kF32MinC:
+      return [](uint64_t a, uint64_t b) { return canon(wasm_min(f32(a), f32(b))); };
     case RegOp::kF32Max:
-    case RegOp::kF32MaxC: return [](uint64_t a, uint64_t b) { return canon(wasm_max(f32(a), f32(b))); };
+    case RegOp::kF32MaxC:
+      return [](uint64_t a, uint64_t b) { return canon(wasm_max(f32(a), f32(b))); };
     case RegOp::kF64Min:
-    case RegOp::kF64MinC: return [](uint64_t a, uint64_t b) { return canon(wasm_min(f64(a), f64(b))); };
+    case RegOp::kF64MinC:
+      return [](uint64_t a, uint64_t b) { return canon(wasm_min(f64(a), f64(b))); };
     case RegOp::kF64Max:
-    case RegOp::kF64MaxC: return [](uint64_t a, uint64_t b) { return canon(wasm_max(f64(a), f64(b))); };
+    case RegOp::kF64MaxC:
+      return [](uint64_t a, uint64_t b) { return canon(wasm_max(f64(a), f64(b))); };
     case RegOp::kF32Copysign:
     case RegOp::kF32CopysignC:
       return [](uint64_t a, uint64_t b) -> uint64_t {
@@ -887,8 +891,10 @@ class ModuleCompiler {
   bool binary(RegOp o, const uint64_t* im) {
     uint64_t d = im[0], a = im[1], b = im[2];
     // The C form is the operation's number plus one (CHORUS_WASM_REG_ENUM_B).
-    auto is = [&](RegOp base) { return o == base || o == static_cast<RegOp>(static_cast<uint64_t>(base) + 1); };
-    auto c_form = [&](RegOp base) { return o == static_cast<RegOp>(static_cast<uint64_t>(base) + 1); };
+    auto c_form = [&](RegOp base) {
+      return o == static_cast<RegOp>(static_cast<uint64_t>(base) + 1);
+    };
+    auto is = [&](RegOp base) { return o == base || c_form(base); };
     struct IntOp {
       RegOp op;
       bool wide;
@@ -1406,7 +1412,8 @@ Result<std::shared_ptr<JitCode>> compile_module(const CompiledModule& code) {
   void* base = nullptr;
   asmjit::Error e = jc->runtime.add(&base, &holder);
   if (e != asmjit::kErrorOk) {
-    return Error(std::string("jit: cannot place the code: ") + asmjit::DebugUtils::errorAsString(e));
+    return Error(std::string("jit: cannot place the code: ") +
+                 asmjit::DebugUtils::errorAsString(e));
   }
   auto at = [&](const Label& l) {
     return static_cast<const void*>(static_cast<const uint8_t*>(base) +

@@ -147,7 +147,8 @@ TEST_F(JitExecutorTest, FloatsAreCanonicalAndFollowWasm) {
   EXPECT_EQ(r.call("fadd", {Value::f64(1.5), Value::f64(2.25)}),
             std::to_string(std::bit_cast<uint64_t>(3.75)) + " ");
   // min(-0, +0) is -0.
-  EXPECT_EQ(r.call("fmin", {Value::f32(0.0f), Value::f32(-0.0f)}), std::to_string(0x80000000u) + " ");
+  EXPECT_EQ(r.call("fmin", {Value::f32(0.0f), Value::f32(-0.0f)}),
+            std::to_string(0x80000000u) + " ");
 }
 
 TEST_F(JitExecutorTest, DeepRecursionTrapsAtTheDepthLimit) {

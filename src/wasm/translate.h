@@ -23,9 +23,10 @@
 // (memory.grow/fill/copy/init, table.grow/fill/copy/init) charge that part themselves, before
 // acting.
 //
-// The operation words are Op numbers as translated (the portable form a JIT would consume); an
-// executor may rewrite them in place into its own handler addresses (Interpreter does, for
-// direct-threaded dispatch) — see CompiledModule::threaded.
+// The operation words are Op numbers as translated; an executor may rewrite them in place into its
+// own handler addresses (Interpreter does, for direct-threaded dispatch) — see
+// CompiledModule::threaded — or compile them to machine code kept in CompiledModule::native
+// (JitExecutor does, from register code).
 #pragma once
 
 #include <cstdint>
