@@ -21,7 +21,6 @@
 
 #include "base/file.h"
 #include "wasm/executors.h"
-#include "wasm/interpreter.h"
 #include "wasm/runtime.h"
 #include "wasm/validator.h"
 
@@ -154,18 +153,18 @@ void chorus(benchmark::State& state, const Kernel& k, ExecutorKind which, bool m
 // rather than of the translator; the difference of the two cases is translation + instantiation.
 enum class Stage { kDecodeValidate, kInstantiate, kInstantiateCompiled };
 
-void big(benchmark::State& state, Stage stage) {
+void big(benchmark::State& state, Stage stage, ExecutorKind which) {
   Bytes bytes = must_read("big.wasm");
   if (stage == Stage::kInstantiateCompiled) {
     auto m = decode_and_validate(bytes);
     if (!m.ok()) die("big.wasm: " + m.error().message());
     auto module = std::make_shared<const Module>(std::move(m).value());
-    Interpreter interpreter;
-    auto code = compile(*module, interpreter);
+    std::unique_ptr<Executor> executor = make_executor(which);
+    auto code = compile(*module, *executor);
     if (!code.ok()) die("big.wasm: " + code.error().message());
     for (auto _ : state) {
       auto store = std::make_unique<Store>();
-      auto inst = store->instantiate(module, *code, no_imports, interpreter);
+      auto inst = store->instantiate(module, *code, no_imports, *executor);
       if (!inst.ok()) die("big.wasm: " + inst.error().message());
       benchmark::DoNotOptimize(inst);
       state.PauseTiming();
@@ -183,7 +182,7 @@ void big(benchmark::State& state, Stage stage) {
       benchmark::DoNotOptimize(m);
       state.PauseTiming();
     } else {
-      auto loaded = load(bytes);
+      auto loaded = load(bytes, which);
       if (!loaded.ok()) die("big.wasm: " + loaded.error().message());
       benchmark::DoNotOptimize(loaded);
       state.PauseTiming();
@@ -198,7 +197,7 @@ void big(benchmark::State& state, Stage stage) {
 void check_small_n() {
   for (const Kernel& k : kKernels) {
     Bytes bytes = must_read(std::string(k.name) + ".wasm");
-    for (ExecutorKind which : {ExecutorKind::kStack, ExecutorKind::kRegister}) {
+    for (ExecutorKind which : {ExecutorKind::kStack, ExecutorKind::kRegister, ExecutorKind::kJit}) {
       auto loaded = load(bytes, which);
       if (!loaded.ok()) die(std::string(k.name) + ".wasm: " + loaded.error().message());
       auto run = (*loaded)->function("run");
@@ -246,22 +245,34 @@ void register_all() {
     std::string name = k.name;
     benchmark::RegisterBenchmark((name + "/native").c_str(), native, k)
         ->Unit(benchmark::kMillisecond);
-    // KERNEL/chorus_[register_](un)metered; the stack interpreter's names carry no executor.
-    for (ExecutorKind which : {ExecutorKind::kStack, ExecutorKind::kRegister}) {
+    // KERNEL/chorus_[register_|jit_](un)metered; the stack interpreter's names carry no executor.
+    for (ExecutorKind which : {ExecutorKind::kStack, ExecutorKind::kRegister, ExecutorKind::kJit}) {
       for (bool metered : {true, false}) {
         std::string case_name = name + "/chorus_" +
-                                (which == ExecutorKind::kRegister ? "register_" : "") +
+                                (which == ExecutorKind::kRegister ? "register_"
+                                 : which == ExecutorKind::kJit    ? "jit_"
+                                                                  : "") +
                                 (metered ? "metered" : "unmetered");
         benchmark::RegisterBenchmark(case_name.c_str(), chorus, k, which, metered)
             ->Unit(benchmark::kMillisecond);
       }
     }
   }
-  benchmark::RegisterBenchmark("big/decode_validate", big, Stage::kDecodeValidate)
+  benchmark::RegisterBenchmark("big/decode_validate", big, Stage::kDecodeValidate,
+                               ExecutorKind::kStack)
       ->Unit(benchmark::kMillisecond);
-  benchmark::RegisterBenchmark("big/instantiate", big, Stage::kInstantiate)
+  benchmark::RegisterBenchmark("big/instantiate", big, Stage::kInstantiate,
+                               ExecutorKind::kStack)
       ->Unit(benchmark::kMillisecond);
-  benchmark::RegisterBenchmark("big/instantiate_compiled", big, Stage::kInstantiateCompiled)
+  benchmark::RegisterBenchmark("big/instantiate_compiled", big, Stage::kInstantiateCompiled,
+                               ExecutorKind::kStack)
+      ->Unit(benchmark::kMillisecond);
+  // The same from bytes with the JIT: register translation plus machine code for every function.
+  benchmark::RegisterBenchmark("big/instantiate_jit", big, Stage::kInstantiate,
+                               ExecutorKind::kJit)
+      ->Unit(benchmark::kMillisecond);
+  benchmark::RegisterBenchmark("big/instantiate_compiled_jit", big, Stage::kInstantiateCompiled,
+                               ExecutorKind::kJit)
       ->Unit(benchmark::kMillisecond);
 }
 

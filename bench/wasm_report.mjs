@@ -19,43 +19,52 @@ export function report({ ours, peer, benchmarks, inputs }) {
   const out = (s = '') => lines.push(s);
 
   out('Time of one `run(n)` (CPU time; wasm-interp\'s is scaled from a smaller n, see below), in');
-  out('the stack interpreter and the register interpreter, metered (every block charged against a');
-  out('budget) and unmetered (code translated without any charge). Speed = native time / chorus');
-  out('metered time (target: geometric mean ≥ 0.12×). vs interp = wasm-interp time / chorus metered');
-  out('time (target ≥ 10×). Metering = metered / unmetered − 1 (target ≤ 15%).');
+  out('the stack interpreter, the register interpreter and the JIT, metered (every block charged');
+  out('against a budget) and unmetered (code translated without any charge). Speed = native time /');
+  out('chorus metered time (target: geometric mean ≥ 0.12×). vs interp = wasm-interp time / chorus');
+  out('metered time (target ≥ 10×). Metering = metered / unmetered − 1 (target ≤ 15% on every kernel).');
   out();
-  out('| kernel | n | native | stack metered | stack unmetered | register metered | register unmetered | node (V8) | wasm-interp | speed stack | speed register | vs interp (register) | metering (stack) | metering (register) |');
-  out('|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
+  out('| kernel | n | native | stack metered | stack unmetered | register metered | register unmetered | jit metered | jit unmetered | node (V8) | wasm-interp | speed stack | speed register | speed jit | vs interp (jit) | metering (stack) | metering (register) | metering (jit) |');
+  out('|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
   const speed = [];
   const speedReg = [];
   const vsInterp = [];
   const metering = [];
   const meteringReg = [];
   const vsNode = [];
+  const speedJit = [];
+  const meteringJit = [];
+  const vsNodeJit = [];
   for (const k of spec.kernels) {
     const native = ours[`${k.name}/native`];
     const metered = ours[`${k.name}/chorus_metered`];
     const unmetered = ours[`${k.name}/chorus_unmetered`];
     const reg = ours[`${k.name}/chorus_register_metered`];
     const regUnmetered = ours[`${k.name}/chorus_register_unmetered`];
+    const jit = ours[`${k.name}/chorus_jit_metered`];
+    const jitUnmetered = ours[`${k.name}/chorus_jit_unmetered`];
     const node = peer[`${k.name}/node`];
     const interp = peer[`${k.name}/wasm_interp`];
     speed.push(native / metered);
     speedReg.push(native / reg);
-    vsInterp.push(interp / reg);
+    vsInterp.push(interp / jit);
+    speedJit.push(native / jit);
+    meteringJit.push(jit / jitUnmetered);
+    vsNodeJit.push(node / jit);
     metering.push(metered / unmetered);
     meteringReg.push(reg / regUnmetered);
     vsNode.push(node / reg);
     out(`| ${k.name} | ${k.n} | ${fmt(native)} | ${fmt(metered)} | ${fmt(unmetered)} | ${fmt(reg)} | ` +
-      `${fmt(regUnmetered)} | ${fmt(node)} | ${fmt(interp)} | ${times(native / metered)} | ` +
-      `${times(native / reg)} | ${times(interp / reg)} | ${percent(metered / unmetered - 1)} | ` +
-      `${percent(reg / regUnmetered - 1)} |`);
+      `${fmt(regUnmetered)} | ${fmt(jit)} | ${fmt(jitUnmetered)} | ${fmt(node)} | ${fmt(interp)} | ` +
+      `${times(native / metered)} | ${times(native / reg)} | ${times(native / jit)} | ` +
+      `${times(interp / jit)} | ${percent(metered / unmetered - 1)} | ` +
+      `${percent(reg / regUnmetered - 1)} | ${percent(jit / jitUnmetered - 1)} |`);
   }
-  out(`| **geometric mean** | | | | | | | | | **${times(geomean(speed))}** | **${times(geomean(speedReg))}** | ` +
-    `**${times(geomean(vsInterp))}** | **${percent(geomean(metering) - 1)}** | ` +
-    `**${percent(geomean(meteringReg) - 1)}** |`);
+  out(`| **geometric mean** | | | | | | | | | | | **${times(geomean(speed))}** | **${times(geomean(speedReg))}** | ` +
+    `**${times(geomean(speedJit))}** | **${times(geomean(vsInterp))}** | **${percent(geomean(metering) - 1)}** | ` +
+    `**${percent(geomean(meteringReg) - 1)}** | **${percent(geomean(meteringJit) - 1)}** |`);
   out();
-  out(`node (V8) against the register interpreter, metered: chorus takes ${times(1 / geomean(vsNode))} V8's time (geometric mean).`);
+  out(`node (V8) against chorus, metered: chorus takes ${times(1 / geomean(vsNode))} V8's time with the register interpreter, ${times(1 / geomean(vsNodeJit))} with the JIT (geometric means).`);
   out();
 
   const big = spec.big.bytes;
@@ -67,7 +76,9 @@ export function report({ ours, peer, benchmarks, inputs }) {
   out(`| decode + validate | ${fmt(ours['big/decode_validate'])} | | |`);
   out(`| bytes → instance (compile and instantiate) | ${fmt(ours['big/instantiate'])} | ` +
     `${fmt(peer['big/node_instantiate'])} | ${fmt(peer['big/wasm_interp_load'])} |`);
+  out(`| bytes → instance with the JIT (register code and machine code) | ${fmt(ours['big/instantiate_jit'])} | | |`);
   out(`| instance of the compiled module | ${fmt(ours['big/instantiate_compiled'])} | | |`);
+  out(`| instance of the compiled module, JIT code | ${fmt(ours['big/instantiate_compiled_jit'])} | | |`);
   out();
   out('chorus, bytes → instance: decode, validate, translate every function, instantiate (data and');
   out('element segments). Instance of the compiled module: what a replica does for each message,');

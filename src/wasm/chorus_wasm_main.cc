@@ -1,11 +1,11 @@
 // chorus-wasm: the engine's command-line runner.
-//   chorus-wasm spectest [--verbose] [--executor=stack|register] [--suite=current|wasm2] PATH...
+//   chorus-wasm spectest [--verbose] [--executor=stack|register|jit] [--suite=current|wasm2] PATH...
 //                                              runs wast2json spec tests (see spectest.h)
 //   chorus-wasm validate MODULE.wasm...        decodes and validates modules
-//   chorus-wasm run [--limit N] [--executor=stack|register] MODULE.wasm --invoke NAME [ARGS...]
+//   chorus-wasm run [--limit N] [--executor=stack|register|jit] MODULE.wasm --invoke NAME [ARGS...]
 //                                              instantiates a module without imports, calls an
 //                                              exported function and prints its results (by
-//                                              default on the register interpreter, unless the
+//                                              default on executor_for(module): the JIT unless the
 //                                              module uses SIMD)
 // A v128 argument or result is written 0x followed by exactly 32 hex digits: the vector as one
 // 128-bit little-endian number, so the last two digits are byte 0 (lane 0 of i8x16) — the same
@@ -36,23 +36,25 @@
 namespace {
 
 int usage() {
-  std::cerr << "usage: chorus-wasm spectest [--verbose] [--executor=stack|register]\n"
+  std::cerr << "usage: chorus-wasm spectest [--verbose] [--executor=stack|register|jit]\n"
                "                         [--suite=current|wasm2] [--no-metering] PATH...\n"
                "       chorus-wasm validate MODULE.wasm...\n"
-               "       chorus-wasm run [--limit N] [--executor=stack|register] MODULE.wasm "
+               "       chorus-wasm run [--limit N] [--executor=stack|register|jit] MODULE.wasm "
                "--invoke NAME [ARGS...]\n"
                "         (a v128 is 0x and 32 hex digits, byte 15 first)\n"
-               "       chorus-wasm fuzz-exec [--limit N] [--executor=stack|register] MODULE.wasm\n";
+               "       chorus-wasm fuzz-exec [--limit N] [--executor=stack|register|jit] MODULE.wasm\n";
   return 2;
 }
 
-// Parses --executor=stack|register; false for another value.
+// Parses --executor=stack|register|jit; false for another value.
 bool parse_executor(const std::string& a, chorus::wasm::ExecutorKind& kind) {
   std::string v = a.substr(std::string("--executor=").size());
   if (v == "stack") {
     kind = chorus::wasm::ExecutorKind::kStack;
   } else if (v == "register") {
     kind = chorus::wasm::ExecutorKind::kRegister;
+  } else if (v == "jit") {
+    kind = chorus::wasm::ExecutorKind::kJit;
   } else {
     return false;
   }

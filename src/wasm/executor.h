@@ -1,5 +1,5 @@
-// The seam between the engine and whatever runs translated code: the interpreter today, a JIT
-// compiler later. An Executor prepares a module's translated code once (Store::instantiate calls
+// The seam between the engine and whatever runs translated code: the two interpreters and the
+// baseline JIT (executors.h). An Executor prepares a module's translated code once (Store::instantiate calls
 // prepare()) and runs functions with limits that do not depend on the host: a metering budget, a
 // call depth, and a value-stack size.
 #pragma once

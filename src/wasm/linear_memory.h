@@ -174,6 +174,11 @@ class LinearMemory {
     mark_written_slow(offset, len);
   }
 
+  // The bitmap mark_written()'s fast path tests (bit p set: page p needs no recording), for code
+  // that inlines that test (the JIT) and calls mark_written() when it fails. Fixed for the
+  // memory's lifetime.
+  const uint64_t* fast_path_bits() const { return recorded_bits_; }
+
   // Bounds-checked copies for host functions (the System API); write() marks the pages.
   Status read(uint64_t offset, std::span<uint8_t> out) const;
   Status write(uint64_t offset, ByteView data);

@@ -8,6 +8,7 @@
 
 #include "base/hex.h"
 #include "wasm/interpreter.h"
+#include "wasm/jit_executor.h"
 #include "wasm/register_translate.h"
 #include "wasm/test_modules.h"
 #include "wasm/validator.h"
@@ -130,8 +131,13 @@ Bytes module_bytes() {
   return b.ok() ? *b : Bytes{};
 }
 
-TEST(RegisterInterpreterTest, KnownResults) {
-  Runner r(std::make_unique<RegisterInterpreter>());
+// The known results on the register interpreter and on the JIT (which runs the same code).
+class KnownResultsTest : public ::testing::TestWithParam<bool> {};
+
+TEST_P(KnownResultsTest, KnownResults) {
+  if (GetParam() && !jit_supported()) GTEST_SKIP() << "no JIT on this host";
+  Runner r(GetParam() ? std::unique_ptr<Executor>(std::make_unique<JitExecutor>())
+                      : std::make_unique<RegisterInterpreter>());
   r.load(module_bytes());
   uint64_t used = 0;
   EXPECT_EQ(r.call("fib", {Value::i32(20)}, used), "6765 ");
@@ -156,19 +162,28 @@ TEST(RegisterInterpreterTest, KnownResults) {
             std::string("trap: ") + kTrapDivideByZero);
 }
 
-// Both executors compute the same results and charge exactly the same, with any budget: the
-// metering blocks of register code are those of stack code.
-TEST(RegisterInterpreterTest, SameResultsAndCountsAsTheStackInterpreter) {
+INSTANTIATE_TEST_SUITE_P(RegisterAndJit, KnownResultsTest, ::testing::Bool());
+
+// Every executor computes the same results and charges exactly the same, with any budget: the
+// metering blocks of register code are those of stack code, and the JIT runs register code.
+TEST(RegisterInterpreterTest, SameResultsAndCountsOnEveryExecutor) {
   Runner stack(std::make_unique<Interpreter>());
   Runner reg(std::make_unique<RegisterInterpreter>());
+  // Without a JIT on this host, a second register interpreter stands in.
+  Runner jit(jit_supported() ? std::unique_ptr<Executor>(std::make_unique<JitExecutor>())
+                             : std::make_unique<RegisterInterpreter>());
   stack.load(module_bytes());
   reg.load(module_bytes());
+  jit.load(module_bytes());
   for (const Call& c : calls()) {
-    uint64_t used_stack = 0, used_reg = 0;
+    uint64_t used_stack = 0, used_reg = 0, used_jit = 0;
     std::string a = stack.call(c.name, c.args, used_stack);
     std::string b = reg.call(c.name, c.args, used_reg);
+    std::string j = jit.call(c.name, c.args, used_jit);
     EXPECT_EQ(a, b) << c.name;
+    EXPECT_EQ(a, j) << c.name;
     EXPECT_EQ(used_stack, used_reg) << c.name;
+    EXPECT_EQ(used_stack, used_jit) << c.name;
     EXPECT_GT(used_reg, 0u) << c.name;
     // Every budget up to the full count (in steps for the long calls).
     uint64_t step = std::max<uint64_t>(1, used_stack / 200);
@@ -177,14 +192,19 @@ TEST(RegisterInterpreterTest, SameResultsAndCountsAsTheStackInterpreter) {
       limits.instructions = budget;
       stack.executor().set_limits(limits);
       reg.executor().set_limits(limits);
-      uint64_t us = 0, ur = 0;
+      jit.executor().set_limits(limits);
+      uint64_t us = 0, ur = 0, uj = 0;
       std::string x = stack.call(c.name, c.args, us);
       std::string y = reg.call(c.name, c.args, ur);
+      std::string z = jit.call(c.name, c.args, uj);
       EXPECT_EQ(x, y) << c.name << " with budget " << budget;
+      EXPECT_EQ(x, z) << c.name << " with budget " << budget;
       EXPECT_EQ(us, ur) << c.name << " with budget " << budget;
+      EXPECT_EQ(us, uj) << c.name << " with budget " << budget;
     }
     stack.executor().set_limits({});
     reg.executor().set_limits({});
+    jit.executor().set_limits({});
   }
 }
 

@@ -780,7 +780,12 @@ Status RegisterTranslator::instruction() {
       }
       for (uint32_t i = 0; i < np; ++i) pop();
       for (uint32_t i = 0; i < nr; ++i) stack_.push_back(Entry{});
-      end_block();
+      // As in translate.cc: a call to a function of this module keeps the block open.
+      if (b == 0x10 && idx >= m_.imported_functions) {
+        last_result_ = kNone;
+      } else {
+        end_block();
+      }
       return ok_status();
     }
     case 0x1A:

@@ -282,11 +282,14 @@ Status Translator::instruction() {
       CHORUS_ASSIGN_OR_RETURN(uint32_t f, in_.u32());
       begin(pc, kCostCall);
       if (f >= m_.imported_functions) {
+        // A call to a function of this module does not end the block: the rest of the block is
+        // charged with it, before the call (see "Metering" in translate.h).
         emit(Op::kCallInternal, f - m_.imported_functions);
+        fusable_ = false;
       } else {
         emit(Op::kCall, f);
+        end_block();
       }
-      end_block();
       return ok_status();
     }
     case 0x11: {

@@ -9,20 +9,28 @@
 //
 // Metering is by basic block: every block of straight-line code starts with a Charge operation
 // carrying the summed static cost of the block (its instructions up to and including the next
-// control transfer or call), so the counter is checked once per block instead of once per
-// instruction. Because the charge is taken when the block is entered and the whole block is
-// refused if the budget does not cover it, no effect of an instruction beyond the limit is ever
-// visible. Blocks end after calls, so when a callee (or a host function) runs, the count covers
-// exactly the instructions executed so far. Operations whose cost scales with a length
+// control transfer, call of an import or call_indirect), so the counter is checked once per block
+// instead of once per instruction. Because the charge is taken when the block is entered and the
+// whole block is refused if the budget does not cover it, no effect of an instruction beyond the
+// limit is ever visible. A call to a function of the same module does not end its block: the
+// instructions after the call, up to the block's end, are charged before the call with the rest
+// (otherwise a recursive function such as fib is all tiny blocks). So while a callee runs, the
+// count is the instructions executed so far plus the charged rest of the blocks that wait on such
+// calls; a host function sees that count (Caller::instructions_used()), and so does the caller
+// after a trap, which is also where the count after an instruction-limit trap can exceed what ran.
+// Both are deterministic and the same in every executor. Blocks do end after calls of imports and
+// call_indirect, whose callee may be a host function. Operations whose cost scales with a length
 // (memory.grow/fill/copy/init, table.grow/fill/copy/init) charge that part themselves, before
 // acting.
 //
-// The operation words are Op numbers as translated (the portable form a JIT would consume); an
-// executor may rewrite them in place into its own handler addresses (Interpreter does, for
-// direct-threaded dispatch) — see CompiledModule::threaded.
+// The operation words are Op numbers as translated; an executor may rewrite them in place into its
+// own handler addresses (Interpreter does, for direct-threaded dispatch) — see
+// CompiledModule::threaded — or compile them to machine code kept in CompiledModule::native
+// (JitExecutor does, from register code).
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <span>
 #include <vector>
 
@@ -223,6 +231,8 @@ struct CompiledModule {
   CodeArena arena;                          // their code
   // Set once the operation words have been replaced by an executor's handler addresses.
   bool threaded = false;
+  // Machine code an executor compiled from this code (JitExecutor), or null.
+  std::shared_ptr<void> native;
 };
 
 // Translates every function body of a validated module.

@@ -2,9 +2,9 @@
 # Runs the Wasm 2.0 snapshot of the spec suite (../shared/wasm-testsuite/*.wast): converts each
 # file with Debian's wast2json (wabt 1.0.32) into OUT, then runs it with
 # `chorus-wasm spectest --suite=wasm2`, which must report 0 failed.
-# Usage: wasm2_snapshot_test.sh CHORUS_WASM SNAPSHOT_DIR OUT_DIR
+# Usage: wasm2_snapshot_test.sh CHORUS_WASM SNAPSHOT_DIR OUT_DIR [EXECUTOR]
 set -euo pipefail
-chorus_wasm="$1" snapshot="$2" out="$3"
+chorus_wasm="$1" snapshot="$2" out="$3" executor="${4:-stack}"
 
 # Files that wabt 1.0.32's text parser cannot read (it predates their syntax). The current suite
 # in ../shared/wasm-testsuite/json, converted by a newer wabt, runs their 3.0 versions.
@@ -39,4 +39,4 @@ for f in "${files[@]}"; do
     exit 1
   fi
 done
-exec "$chorus_wasm" spectest --suite=wasm2 "$out"
+exec "$chorus_wasm" spectest --suite=wasm2 --executor="$executor" "$out"
