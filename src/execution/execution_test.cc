@@ -203,6 +203,25 @@ TEST(Execution, BadModulesAreRefusedAndChangeNothing) {
   (void)before;
 }
 
+TEST(Execution, ModulesPastTheLimitsAreRefused) {
+  ExecutionConfig config = small_limits();
+  config.module_limits.max_exported_methods = 5;  // the test canister exports more
+  StateMachine sm(config);
+  auto id = sm.create_canister(Cycles(10'000'000'000'000), kUser);
+  ASSERT_TRUE(id.ok());
+  Status s = sm.install_code(*id, test_wasm(), {}, kUser);
+  ASSERT_FALSE(s.ok());
+  EXPECT_NE(s.error().message().find("methods, more than 5"), std::string::npos) << s.error().message();
+  config = small_limits();
+  config.module_limits.max_module_bytes = 1000;
+  StateMachine small(config);
+  id = small.create_canister(Cycles(10'000'000'000'000), kUser);
+  s = small.install_code(*id, test_wasm(), {}, kUser);
+  ASSERT_FALSE(s.ok());
+  EXPECT_NE(s.error().message().find("exceeds 1000 bytes"), std::string::npos) << s.error().message();
+  EXPECT_FALSE(small.state().canister(*id)->has_code());
+}
+
 Bytes gzip_of(const Bytes& in) {
   z_stream zs{};
   deflateInit2(&zs, 9, Z_DEFLATED, 16 + MAX_WBITS, 8, Z_DEFAULT_STRATEGY);
