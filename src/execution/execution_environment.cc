@@ -742,7 +742,8 @@ struct QueryRunner {
     if (depth == 0) in.data_certificate = certificate;
     SystemApi api(in, nullptr);
     const std::string entry = (composite ? "canister_composite_query " : "canister_query ") + method;
-    ExecutionOutcome o = round.hv.execute(c->id, exec, FuncRef{entry, std::nullopt}, api, budget - used, composite);
+    ExecutionOutcome o = round.hv.execute(c->id, exec, FuncRef{entry, std::nullopt}, api,
+                                          budget - std::min(used, budget), composite);
     used += o.instructions;
     if (!o.status.ok()) return round.failure_result(*c, o, budget);
     SystemApiOutput out = std::move(api.output());

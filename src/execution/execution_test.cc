@@ -63,6 +63,18 @@ struct Fixture {
   }
 };
 
+struct CanisterIdArg {
+  Principal canister_id;
+  static constexpr char kCandidType[] = "record { canister_id : principal }";
+  static Result<CanisterIdArg> from_candid(const candid::RecordReader& r) {
+    CHORUS_ASSIGN_OR_RETURN(Principal id, r.get<Principal>("canister_id"));
+    return CanisterIdArg{id};
+  }
+  void to_candid(candid::RecordBuilder& b) const { b.add("canister_id", canister_id); }
+};
+
+Bytes id_arg(const Principal& p) { return *candid::encode_arg(CanisterIdArg{p}); }
+
 TEST(Execution, CounterPersistsAcrossMessages) {
   Fixture f;
   Principal c = f.install();
@@ -292,17 +304,6 @@ TEST(Execution, TimersAndHeartbeats) {
   EXPECT_EQ(f.sm.state().canister(c)->global_timer, 0u);
 }
 
-struct CanisterIdArg {
-  Principal canister_id;
-  static constexpr char kCandidType[] = "record { canister_id : principal }";
-  static Result<CanisterIdArg> from_candid(const candid::RecordReader& r) {
-    CHORUS_ASSIGN_OR_RETURN(Principal id, r.get<Principal>("canister_id"));
-    return CanisterIdArg{id};
-  }
-  void to_candid(candid::RecordBuilder& b) const { b.add("canister_id", canister_id); }
-};
-
-Bytes id_arg(const Principal& p) { return *candid::encode_arg(CanisterIdArg{p}); }
 
 // The canister_status record's "status" variant, by decoding the reply with no expected type.
 std::string status_of(StateMachine& sm, const Principal& c) {
@@ -338,6 +339,51 @@ TEST(Execution, StopStartDeleteUninstall) {
   ASSERT_TRUE(f.call(Principal::management_canister(), "delete_canister", id_arg(c)).replied);
   EXPECT_EQ(f.sm.state().canister(c), nullptr);
   EXPECT_EQ(f.call(c, "inc").error_code, "IC0301");
+}
+
+// Deleting a canister answers what is still queued for it: a request in its queue is rejected
+// back to the caller with its cycles, so no caller waits forever and no cycle vanishes.
+TEST(Execution, DeletingACanisterAnswersItsQueue) {
+  Fixture f;
+  Principal a = f.install();
+  Principal b = f.install();
+  ASSERT_TRUE(f.call(Principal::management_canister(), "stop_canister", id_arg(b)).replied);
+  // A request of a's, with cycles, waiting in stopped b's queue (as one made in the same round
+  // would), and the callback and call context it belongs to.
+  {
+    state::ReplicatedState& st = f.sm.mutable_state();
+    state::CanisterState& ca = *st.canister(a);
+    const Cycles sent(5'000'000);
+    ca.balance -= sent;
+    state::CallContext ctx;
+    ctx.origin.kind = state::CallOrigin::kSystemTask;
+    ctx.responded = true;
+    uint64_t ctx_id = ca.next_call_context_id++;
+    ca.call_contexts.emplace(ctx_id, ctx);
+    state::Callback cb;
+    cb.call_context_id = ctx_id;
+    cb.respondent = b;
+    cb.cycles_sent = sent;
+    cb.on_reply = {0, 0};
+    cb.on_reject = {1, 0};
+    uint64_t cb_id = ca.next_callback_id++;
+    ca.callbacks.emplace(cb_id, cb);
+    state::Request req;
+    req.sender = a;
+    req.receiver = b;
+    req.method = "inc";
+    req.cycles = sent;
+    req.sender_callback = cb_id;
+    st.canister(b)->input_queue.push_back(req);
+  }
+  const Cycles held_before = state::total_cycles_held(f.sm.state());
+  CallOutcome del = f.call(Principal::management_canister(), "delete_canister", id_arg(b));
+  ASSERT_TRUE(del.replied) << del.describe();
+  EXPECT_TRUE(f.sm.state().canister(a)->callbacks.empty());  // the reject came back and ran
+  EXPECT_TRUE(f.sm.state().canister(a)->call_contexts.empty());
+  const auto& st = f.sm.state();
+  EXPECT_EQ(state::total_cycles_held(st) + st.metadata.consumed_cycles, st.metadata.minted_cycles);
+  EXPECT_LT(state::total_cycles_held(st), held_before);  // b's balance was burned with it
 }
 
 TEST(Execution, CanisterStatusDecodesAtTheIcDidType) {
@@ -388,6 +434,7 @@ TEST(Execution, Snapshots) {
   EXPECT_EQ(f.counter(c), 1u);
 }
 
+
 // Random workloads on two independent state machines: the same batches give the same state,
 // byte for byte, and no cycle appears or vanishes.
 TEST(Execution, DeterministicAndConservingOverRandomWorkloads) {
@@ -404,7 +451,9 @@ TEST(Execution, DeterministicAndConservingOverRandomWorkloads) {
       }
     }
     const char* methods[] = {"inc", "trap_after_inc", "no_reply", "reject", "forward", "set_timer",
-                             "certify", "grow_memory", "set_forward_cycles", "accept"};
+                             "certify", "grow_memory", "set_forward_cycles", "accept", "forward",
+                             "forward", "mgmt:stop_canister", "mgmt:start_canister",
+                             "mgmt:delete_canister"};
     for (int round = 0; round < 40; ++round) {
       int n = rng() % 4;
       std::vector<std::tuple<Principal, std::string, Bytes>> calls;
@@ -417,6 +466,12 @@ TEST(Execution, DeterministicAndConservingOverRandomWorkloads) {
           arg.assign(callee.bytes().begin(), callee.bytes().end());
         } else if (m == "set_forward_cycles") {
           arg = le64(rng() % 5'000'000);
+        }
+        if (m.rfind("mgmt:", 0) == 0) {
+          // Stopping, starting and deleting canisters while calls with cycles are in flight.
+          if (m == "mgmt:delete_canister" && rng() % 3 != 0) continue;
+          calls.emplace_back(Principal::management_canister(), m.substr(5), id_arg(target));
+          continue;
         }
         calls.emplace_back(target, m, arg);
       }

@@ -839,6 +839,27 @@ std::optional<CallResult> ExecutionEnvironment::Round::management(ManagementCall
     if (c->status != CanisterStatus::kStopped) {
       return reject("IC0510", "Canister " + c->id.to_text() + " must be stopped before it is deleted.");
     }
+    // What is still queued for it is answered now, so that no caller waits forever and no
+    // cycle in flight vanishes: requests are rejected with their cycles, responses' refunds and
+    // the callbacks' prepayments are gone with the canister.
+    for (state::InputMessage& m : c->input_queue) {
+      if (auto* r = std::get_if<state::Request>(&m)) {
+        CallOrigin o;
+        o.kind = CallOrigin::kCanister;
+        o.caller = r->sender;
+        o.callback_id = r->sender_callback;
+        o.deadline = r->deadline;
+        respond(o, c->id, reject("IC0301", "Canister " + c->id.to_text() + " was deleted", RejectCode::kDestinationInvalid),
+                r->cycles);
+      } else if (auto* resp = std::get_if<state::Response>(&m)) {
+        st.metadata.consumed_cycles += resp->refund;
+      } else if (auto* in = std::get_if<state::Ingress>(&m)) {
+        CallResult gone = reject("IC0301", "Canister " + c->id.to_text() + " was deleted", RejectCode::kDestinationInvalid);
+        set_status(in->message_id, state::IngressStatus::kRejected, in->receiver, in->source, &gone);
+      }
+    }
+    for (const auto& [cb_id, cb] : c->callbacks) st.metadata.consumed_cycles += cb.prepayment;
+    for (const auto& [ctx_id, ctx] : c->call_contexts) st.metadata.consumed_cycles += ctx.available_cycles;
     st.metadata.consumed_cycles += c->balance + c->reserved_balance;
     hv.evict(c->id);
     st.canisters.erase(c->id);
