@@ -4,6 +4,8 @@
 #include <gtest/gtest.h>
 #include <zlib.h>
 
+#include <filesystem>
+#include <map>
 #include <random>
 
 #include "base/file.h"
@@ -555,6 +557,40 @@ TEST(Execution, OutOfCycles) {
   CallOutcome o = f.call(*id, "inc");
   EXPECT_EQ(o.error_code, "IC0207") << o.describe();
   EXPECT_EQ(o.reject_code, 2u);
+}
+
+// Checkpoints every 3 rounds; a machine started on the same folder continues from the newest.
+TEST(Execution, CheckpointsEveryNRoundsAndRestart) {
+  std::string root = ::testing::TempDir() + "/chorus-sm-checkpoints";
+  std::filesystem::remove_all(root);
+  std::vector<Principal> ids;
+  std::map<uint64_t, std::string> digests;
+  {
+    StateMachine one{small_limits()};
+    ASSERT_TRUE(one.use_checkpoints(root, 3).ok());
+    for (int i = 0; i < 2; ++i) {
+      auto id = one.create_canister(Cycles(50'000'000'000'000), kUser);
+      ASSERT_TRUE(id.ok());
+      ASSERT_TRUE(one.install_code(*id, test_wasm(), {}, kUser).ok());
+      ids.push_back(*id);
+    }
+    for (int round = 0; round < 10; ++round) {
+      one.submit_ingress(kUser, ids[round % 2], "inc", {});
+      one.tick();
+      const uint64_t h = one.state().metadata.batch_number;
+      EXPECT_EQ(one.last_checkpoint().has_value(), h % 3 == 0) << "height " << h;
+      digests[h] = to_hex(one.digest());
+    }
+  }  // the first machine is gone, as after a crash
+  StateMachine two{small_limits()};
+  ASSERT_TRUE(two.use_checkpoints(root, 3).ok());
+  const uint64_t h = two.state().metadata.batch_number;
+  EXPECT_EQ(h % 3, 0u);
+  EXPECT_GE(h, digests.rbegin()->first - 2);
+  EXPECT_EQ(to_hex(two.digest()), digests[h]);
+  CallOutcome o = two.execute_ingress(kUser, ids[0], "inc", {});
+  ASSERT_TRUE(o.replied) << o.describe();
+  std::filesystem::remove_all(root);
 }
 
 // A state encoded for a checkpoint and decoded again is the same state, and a fresh environment

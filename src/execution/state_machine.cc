@@ -55,7 +55,26 @@ RoundSummary StateMachine::tick() {
   pending_.clear();
   RoundSummary s = env_.execute_round(state_, b);
   time_ = state_.metadata.time_nanos;
+  if (checkpoints_) {
+    auto written = checkpoints_->commit(state_.metadata.batch_number, state_);
+    // A failed checkpoint loses nothing of the state in memory; the next one tries again.
+    last_checkpoint_ = written.ok() ? *written : std::nullopt;
+  }
   return s;
+}
+
+Status StateMachine::use_checkpoints(std::string root, uint64_t interval) {
+  state::StateManagerOptions options;
+  options.checkpoint_interval = interval;
+  CHORUS_ASSIGN_OR_RETURN(state::StateManager manager, state::StateManager::open(std::move(root), options));
+  CHORUS_ASSIGN_OR_RETURN(std::optional<state::RestoredState> restored, manager.restore());
+  if (restored) {
+    state_ = std::move(restored->state);
+    time_ = state_.metadata.time_nanos;
+    pending_.clear();
+  }
+  checkpoints_.emplace(std::move(manager));
+  return ok_status();
 }
 
 std::optional<state::IngressStatus> StateMachine::ingress_status(const Bytes& id) const {

@@ -13,6 +13,7 @@
 #include "base/result.h"
 #include "execution/execution_environment.h"
 #include "state/replicated_state.h"
+#include "state/state_manager.h"
 
 namespace chorus::execution {
 
@@ -44,8 +45,15 @@ class StateMachine {
   // Queues an ingress message for the next round and returns its message id.
   Bytes submit_ingress(const Principal& sender, const Principal& receiver, const std::string& method,
                        Bytes arg);
-  // Runs one round with the queued ingress; time advances by one millisecond first.
+  // Runs one round with the queued ingress; time advances by one millisecond first. With
+  // checkpoints on, the new state is committed to the state manager.
   RoundSummary tick();
+
+  // Checkpoints the state under |root| every |interval| rounds from now on. If |root| holds a
+  // checkpoint, the machine first continues from the newest one (a restart).
+  Status use_checkpoints(std::string root, uint64_t interval);
+  // What the last commit wrote, if it wrote a checkpoint.
+  const std::optional<state::CheckpointWriteStats>& last_checkpoint() const { return last_checkpoint_; }
   // Submits and runs rounds until the call is replied or rejected (at most |max_rounds|).
   CallOutcome execute_ingress(const Principal& sender, const Principal& receiver,
                               const std::string& method, Bytes arg, int max_rounds = 100);
@@ -74,6 +82,8 @@ class StateMachine {
   state::ReplicatedState state_;
   uint64_t time_;
   std::vector<state::Ingress> pending_;
+  std::optional<state::StateManager> checkpoints_;
+  std::optional<state::CheckpointWriteStats> last_checkpoint_;
 };
 
 }  // namespace chorus::execution
