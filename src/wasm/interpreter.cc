@@ -42,6 +42,8 @@ using Trap = Interpreter::Trap;
 
 #if CHORUS_WASM_THREADED
 const void* const* g_handlers = nullptr;  // set by the first run(nullptr)
+// For each op, a handler that takes the Charge before it and runs it: see prepare().
+const void* const* g_charged_handlers = nullptr;  // set with g_handlers
 #endif
 
 constexpr uint64_t kImmediates[] = {
@@ -116,7 +118,16 @@ void Interpreter::prepare(CompiledModule& code) {
       uint64_t o = c[i];
       uint64_t n = kImmediates[o];
       if (o == static_cast<uint64_t>(Op::kBrTable)) n = 1 + (c[i + 1] + 1) * 3;
-      c[i] = reinterpret_cast<uint64_t>(g_handlers[o]);
+      const void* h = g_handlers[o];
+      // A Charge becomes the charged form of the op after it, which takes the charge and goes
+      // straight on into that op's handler: one dispatch per block head instead of two. The op's
+      // own word stays as it is, so code that branches or returns to it runs it uncharged as
+      // before. The ops are read before they are rewritten, as the walk goes forward.
+      if (o == static_cast<uint64_t>(Op::kCharge) && i + 2 < c.size() &&
+          c[i + 2] < static_cast<uint64_t>(Op::kCount)) {
+        h = g_charged_handlers[c[i + 2]];
+      }
+      c[i] = reinterpret_cast<uint64_t>(h);
       i += 1 + n;
     }
   }
@@ -374,8 +385,14 @@ Interpreter::Trap Interpreter::run(const FuncInst* entry) {
       CHORUS_WASM_OPS(CHORUS_WASM_OP_LABEL)
 #undef CHORUS_WASM_OP_LABEL
   };
+  static const void* const kChargedHandlers[] = {
+#define CHORUS_WASM_CHARGED_LABEL(name, imm) &&LC_##name,
+      CHORUS_WASM_OPS(CHORUS_WASM_CHARGED_LABEL)
+#undef CHORUS_WASM_CHARGED_LABEL
+  };
   if (entry == nullptr) {
     g_handlers = kHandlers;
+    g_charged_handlers = kChargedHandlers;
     return Trap::kNone;
   }
 #endif
@@ -420,6 +437,19 @@ dispatch:
     remaining -= c;
     NEXT();
   }
+#if CHORUS_WASM_THREADED
+  // Charge c; op: pc is at c, the op's word follows, then its immediates as the op expects them.
+#define CHORUS_WASM_CHARGED_CASE(name, imm) \
+  LC_##name : {                             \
+    uint64_t c = pc[0];                     \
+    if (c > remaining) TRAP(kLimit);        \
+    remaining -= c;                         \
+    pc += 2;                                \
+    goto L_##name;                          \
+  }
+  CHORUS_WASM_OPS(CHORUS_WASM_CHARGED_CASE)
+#undef CHORUS_WASM_CHARGED_CASE
+#endif
   CASE(Br) {
     BRANCH(pc);
     NEXT();

@@ -180,6 +180,29 @@ TEST_F(InterpreterTest, MeteringStopsAnInfiniteLoop) {
   EXPECT_EQ(used, count * 7u);
 }
 
+TEST_F(InterpreterTest, MeteringIsExactAtEveryBudgetWhenBlocksFollowEachOther) {
+  // nop, then the loop above: the nop's block (1 unit) is directly followed by the loop's (7
+  // units), whose head is also the target of the br. The interpreter folds each block's charge
+  // into its first operation, here once into the next block's charge; every budget must still
+  // stop at the same block with the same count and no unpaid store visible.
+  Bytes body{0x01, 0x03, 0x40, 0x41, 0x00, 0x41, 0x00, 0x28, 0x02, 0x00, 0x41,
+             0x01, 0x6A, 0x36, 0x02, 0x00, 0x0C, 0x00, 0x0B, 0x0B};
+  load(function_module({}, {}, no_locals(), body, {memory_section()}));
+  for (uint64_t budget = 0; budget <= 30; ++budget) {
+    SCOPED_TRACE(budget);
+    std::memset(inst_->memories[0]->data(), 0, 4);
+    ExecutionLimits limits;
+    limits.instructions = budget;
+    interpreter_.set_limits(limits);
+    EXPECT_EQ(trap_of({}), kTrapInstructionLimit);
+    uint64_t iterations = budget == 0 ? 0 : (budget - 1) / 7;
+    EXPECT_EQ(interpreter_.instructions_used(), budget == 0 ? 0 : 1 + 7 * iterations);
+    uint32_t count;
+    std::memcpy(&count, inst_->memories[0]->data(), 4);
+    EXPECT_EQ(count, iterations);
+  }
+}
+
 TEST_F(InterpreterTest, BulkMemoryIsMeteredByLength) {
   // (memory.fill (i32.const 0) (i32.const 7) (local.get 0))
   Bytes body{0x41, 0x00, 0x41, 0x07, 0x20, 0x00, 0xFC, 0x0B, 0x00, 0x0B};

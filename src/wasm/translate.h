@@ -24,7 +24,8 @@
 // acting.
 //
 // The operation words are Op numbers as translated; an executor may rewrite them in place into its
-// own handler addresses (Interpreter does, for direct-threaded dispatch) — see
+// own handler addresses (Interpreter does, for direct-threaded dispatch, where a Charge word
+// becomes a handler that charges and then runs the op after it; the words keep their places) — see
 // CompiledModule::threaded — or compile them to machine code kept in CompiledModule::native
 // (JitExecutor does, from register code).
 #pragma once
