@@ -118,7 +118,12 @@ TEST(RequestDecode, RefusesMissingMistypedAndUnknownFields) {
 TEST(RequestDecode, RefusesDuplicateFields) {
   auto content = call_content("call", Principal::anonymous(), kCanister, "m", {}, kExpiry);
   content.push_back({text("method_name"), text("other")});
-  expect_refused(decode_request(body_of(content), RequestType::kCall), 400, "");
+  expect_refused(decode_request(body_of(content), RequestType::kCall), 400, "duplicate key");
+  // A duplicate at the envelope level, too.
+  Bytes body = body_of(call_content("call", Principal::anonymous(), kCanister, "m", {}, kExpiry),
+                       {{text("sender_sig"), Value::bytes(Bytes{1})},
+                        {text("sender_sig"), Value::bytes(Bytes{2})}});
+  expect_refused(decode_request(body, RequestType::kCall), 400, "duplicate key");
 }
 
 TEST(RequestDecode, RefusesLongNonceAndPrincipal) {
@@ -183,7 +188,7 @@ TEST(RequestDecode, DelegationLimit) {
   ASSERT_TRUE(ok.ok()) << ok.error().message;
   EXPECT_EQ(ok->sender_delegation->size(), 20u);
   EXPECT_EQ(ok->sender_delegation->front().delegation_hash,
-            *hash_of_map(d.find("delegation") ? *d.find("delegation") : d));
+            *hash_of_map(*d.find("delegation")));
 }
 
 }  // namespace

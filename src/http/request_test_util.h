@@ -6,6 +6,8 @@
 #include <string>
 #include <vector>
 
+#include "base/base64.h"
+#include "crypto/sha2.h"
 #include "crypto/signing_key.h"
 #include "encoding/cbor.h"
 #include "encoding/principal.h"
@@ -29,6 +31,31 @@ inline Signer ed25519_signer(uint8_t seed_byte) {
 inline Signer ecdsa_signer(EcdsaSigningKey::Curve curve, uint8_t secret_byte) {
   auto key = *EcdsaSigningKey::from_secret(curve, Bytes(32, secret_byte));
   return Signer{key.public_key().to_der(), [key](ByteView m) { return key.sign(m); }};
+}
+
+// A WebAuthn authenticator with an EdDSA (Ed25519) COSE key, played by the test: it signs
+// authenticatorData · SHA-256(clientDataJSON) whose challenge is the payload.
+inline Signer webauthn_ed25519_signer(uint8_t seed_byte) {
+  using cbor::Value;
+  auto key = *Ed25519SigningKey::from_seed(Bytes(32, seed_byte));
+  Bytes cose = cbor::encode(Value::map({{Value::integer(1), Value::integer(1)},
+                                        {Value::integer(3), Value::integer(-8)},
+                                        {Value::integer(-1), Value::integer(6)},
+                                        {Value::integer(-2), Value::bytes(key.public_key().raw())}}));
+  Bytes der = PublicKey::from_raw(PublicKey::Kind::kWebAuthn, cose)->to_der();
+  return Signer{der, [key](ByteView payload) {
+                  Bytes auth_data(37, 0x05);  // rpIdHash · flags · counter
+                  std::string client_data = R"({"type":"webauthn.get","challenge":")" +
+                                            base64url_encode(payload) +
+                                            R"(","origin":"https://identity.ic0.app"})";
+                  Bytes message = auth_data;
+                  append(message, sha256(as_bytes(client_data)));
+                  return cbor::encode_self_described(Value::map({
+                      {Value::text("authenticator_data"), Value::bytes(auth_data)},
+                      {Value::text("client_data_json"), Value::text(client_data)},
+                      {Value::text("signature"), Value::bytes(key.sign(message))},
+                  }));
+                }};
 }
 
 inline Value text(std::string s) { return Value::text(std::move(s)); }

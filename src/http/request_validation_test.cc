@@ -8,7 +8,11 @@
 #include <filesystem>
 #include <fstream>
 
+#include "base/leb128.h"
+#include "crypto/certificate.h"
+#include "crypto/sha2.h"
 #include "encoding/candid_struct.h"
+#include "encoding/hash_tree.h"
 #include "http/request_test_util.h"
 
 namespace chorus::http {
@@ -242,6 +246,119 @@ TEST(RequestValidation, DelegationChain) {
   auto env = *decode_request(signed_envelope(content, root, chain), RequestType::kCall);
   env.sender_sig = decode_request(signed_envelope(content, root), RequestType::kCall)->sender_sig;
   expect_refused(validate(env, kCanister, kNow, ByteView()), 403, "invalid sender_sig");
+}
+
+TEST(RequestValidation, WebAuthnSenderAndDelegation) {
+  // Internet Identity's shape: a WebAuthn device key delegates to a session key.
+  Signer device = webauthn_ed25519_signer(9), session = ed25519_signer(10);
+  auto direct = check(signed_envelope(call_from(device), device), RequestType::kCall, kCanister);
+  ASSERT_TRUE(direct.ok()) << direct.error().message;
+  auto delegated = check(signed_envelope(call_from(device), device, {{&session, kExpiry, {}, {}}}),
+                         RequestType::kCall, kCanister);
+  ASSERT_TRUE(delegated.ok()) << delegated.error().message;
+  // The assertion of another request does not sign this one.
+  auto env = *decode_request(signed_envelope(call_from(device), device), RequestType::kCall);
+  env.sender_sig = decode_request(signed_envelope(call_from(device, "call", kExpiry + 1), device),
+                                  RequestType::kCall)
+                       ->sender_sig;
+  expect_refused(validate(env, kCanister, kNow, ByteView()), 403, "invalid sender_sig");
+}
+
+// A canister signer as Internet Identity is one: the canister certifies /sig/H(seed)/H(payload)
+// as its certified data, in a certificate of the root subnet signed by |root|.
+Signer canister_signer(const Principal& canister, const bls12_381::SecretKey& root) {
+  Bytes raw{static_cast<uint8_t>(canister.size())};
+  append(raw, canister.bytes());
+  append(raw, to_bytes("user 10000"));
+  Bytes seed = to_bytes("user 10000");
+  Bytes der = PublicKey::from_raw(PublicKey::Kind::kCanisterSignature, raw)->to_der();
+  return Signer{der, [canister, root, seed](ByteView payload) {
+                  auto s = sha256(seed), m = sha256(payload);
+                  LabeledTree sig;
+                  sig.set("sig", LabeledTree().set(Bytes(s.begin(), s.end()),
+                                                   LabeledTree().set(Bytes(m.begin(), m.end()),
+                                                                     LabeledTree::leaf(Bytes{}))));
+                  HashTree sig_tree = to_hash_tree(sig);
+                  auto d = sig_tree.digest();
+                  LabeledTree c;
+                  c.set(Bytes(canister.bytes().begin(), canister.bytes().end()),
+                        LabeledTree().set("certified_data", LabeledTree::leaf(Bytes(d.begin(), d.end()))));
+                  LabeledTree state;
+                  state.set("canister", std::move(c));
+                  state.set("time", LabeledTree::leaf(uleb128(1)));
+                  Certificate cert = sign_certificate(to_hash_tree(state), root);
+                  return cbor::encode_self_described(
+                      Value::map({{text("certificate"), Value::bytes(cert.encode())},
+                                  {text("tree"), sig_tree.to_cbor()}}));
+                }};
+}
+
+bls12_381::SecretKey root_secret(uint8_t b) {
+  Bytes k(32, 0);
+  k[0] = 0x11;
+  k[31] = b;
+  return *bls12_381::SecretKey::from_bytes(k);
+}
+
+Bytes public_key_bytes(const bls12_381::SecretKey& k) {
+  auto pk = k.public_key();
+  return Bytes(pk.begin(), pk.end());
+}
+
+TEST(RequestValidation, CanisterSignatureSenderAndSenderInfo) {
+  auto root = root_secret(1);
+  Bytes root_pk = public_key_bytes(root), other_pk = public_key_bytes(root_secret(2));
+  const Principal ii = Principal::from_canister_index(150);
+  Signer user = canister_signer(ii, root), session = ed25519_signer(4);
+  auto content = call_from(user);
+  Bytes body = signed_envelope(content, user, {{&session, kExpiry, {}, {}}});
+  auto env = *decode_request(body, RequestType::kCall);
+  auto ok = validate(env, kCanister, kNow, root_pk);
+  ASSERT_TRUE(ok.ok()) << ok.error().message;
+  expect_refused(validate(env, kCanister, kNow, other_pk), 403, "delegation 0: invalid signature");
+
+  // sender_info signed by the same canister.
+  Bytes info = to_bytes("caller info");
+  Bytes info_sig = user.sign(with_domain(kSenderInfoDomain, info));
+  auto with_info = [&](const Principal& signer, Bytes sig) {
+    auto c = content;
+    c.push_back({text("sender_info"), Value::map({{text("info"), Value::bytes(info)},
+                                                  {text("signer"), Value::bytes(signer.bytes())},
+                                                  {text("sig"), Value::bytes(std::move(sig))}})});
+    return *decode_request(signed_envelope(c, user, {{&session, kExpiry, {}, {}}}),
+                           RequestType::kCall);
+  };
+  auto good = validate(with_info(ii, info_sig), kCanister, kNow, root_pk);
+  ASSERT_TRUE(good.ok()) << good.error().message;
+  EXPECT_EQ(good->envelope.content.sender_info->info, info);
+  expect_refused(validate(with_info(kOther, info_sig), kCanister, kNow, root_pk), 400,
+                 "sender_info.signer");
+  // A signature over the info without its domain separator.
+  expect_refused(validate(with_info(ii, user.sign(info)), kCanister, kNow, root_pk), 403,
+                 "invalid sender_info.sig");
+}
+
+TEST(RequestValidation, CanisterSignatureNeedsAValidCertificate) {
+  // A canister-signature sender key whose "signature" is no certificate at all.
+  Bytes raw{10};
+  auto cid = Principal::from_canister_index(3);
+  append(raw, cid.bytes());
+  append(raw, to_bytes("seed"));
+  Bytes der = PublicKey::from_raw(PublicKey::Kind::kCanisterSignature, raw)->to_der();
+  Signer fake{der, [](ByteView) { return Bytes{0xd9, 0xd9, 0xf7, 0xa0}; }};
+  expect_refused(check(signed_envelope(call_from(fake), fake), RequestType::kCall, kCanister), 403,
+                 "invalid sender_sig");
+}
+
+TEST(RequestValidation, SenderInfoRules) {
+  Signer s = ed25519_signer(1);
+  auto content = call_from(s);
+  content.push_back({text("sender_info"),
+                     Value::map({{text("info"), Value::bytes(Bytes{1})},
+                                 {text("signer"), Value::bytes(kCanister.bytes())},
+                                 {text("sig"), Value::bytes(Bytes{2})}})});
+  expect_refused(check(signed_envelope(content, s), RequestType::kCall, kCanister), 400,
+                 "sender_info needs a canister-signature sender_pubkey");
 }
 
 TEST(RequestValidation, DelegationFailures) {
