@@ -13,13 +13,18 @@ namespace {
 
 constexpr uint32_t kFormatVersion = 1;
 
-class Writer {
+// What the encoder and the digest share: every field becomes the same bytes, handed to the
+// derived class's put(); they differ only in where bytes go and in how memories and modules are
+// written (by name and once per hash, or hashed in place).
+template <typename Derived>
+class Emitter {
  public:
   static constexpr bool kReading = false;
-  explicit Writer(EncodedState* out) : out_(out) {}
-  void u8(uint8_t& v) { b_.push_back(v); }
+  void u8(uint8_t& v) { put(ByteView(&v, 1)); }
   void u64(uint64_t& v) {
-    for (int i = 0; i < 8; ++i) b_.push_back(static_cast<uint8_t>(v >> (8 * i)));
+    uint8_t b[8];
+    for (int i = 0; i < 8; ++i) b[i] = static_cast<uint8_t>(v >> (8 * i));
+    put(ByteView(b, 8));
   }
   void u32(uint32_t& v) {
     uint64_t w = v;
@@ -37,19 +42,8 @@ class Writer {
   void bytes(Bytes& v) { raw(v); }
   void text(std::string& s) { raw(as_bytes(s)); }
   void principal(Principal& p) { raw(p.bytes()); }
-  void digest(Sha256Digest& d) { b_.insert(b_.end(), d.begin(), d.end()); }
+  void digest(Sha256Digest& d) { put(d); }
   void shared_bytes(std::shared_ptr<const Bytes>& p) { raw(*p); }
-  void memory(const std::string& name, wasm::Snapshot& s) {
-    if (out_ != nullptr) out_->memories[name] = s;
-  }
-  // A module: its hash here, its bytes once in "module/<hash>".
-  void module(std::shared_ptr<const Bytes>& binary, Sha256Digest& hash) {
-    digest(hash);
-    if (out_ != nullptr) {
-      std::string name = "module/" + to_hex(hash);
-      if (!out_->blobs.count(name)) out_->blobs[name] = *binary;
-    }
-  }
   template <typename T, typename F>
   void seq(T& container, F f) {
     uint64_t n = container.size();
@@ -78,14 +72,34 @@ class Writer {
     u8(v);
   }
   bool ok() const { return true; }
-  Bytes take() { return std::move(b_); }
 
- private:
+ protected:
+  void put(ByteView b) { static_cast<Derived*>(this)->put_bytes(b); }
   void raw(ByteView v) {
     uint64_t n = v.size();
     u64(n);
-    b_.insert(b_.end(), v.begin(), v.end());
+    put(v);
   }
+};
+
+class Writer : public Emitter<Writer> {
+ public:
+  explicit Writer(EncodedState* out) : out_(out) {}
+  void put_bytes(ByteView b) { b_.insert(b_.end(), b.begin(), b.end()); }
+  void memory(const std::string& name, wasm::Snapshot& s) {
+    if (out_ != nullptr) out_->memories[name] = s;
+  }
+  // A module: its hash here, its bytes once in "module/<hash>".
+  void module(std::shared_ptr<const Bytes>& binary, Sha256Digest& hash) {
+    digest(hash);
+    if (out_ != nullptr) {
+      std::string name = "module/" + to_hex(hash);
+      if (!out_->blobs.count(name)) out_->blobs[name] = *binary;
+    }
+  }
+  Bytes take() { return std::move(b_); }
+
+ private:
   EncodedState* out_;
   Bytes b_;
 };
@@ -259,81 +273,24 @@ class Reader {
 };
 
 // The digest: the writer's bytes go into SHA-256 instead of a buffer, memories by their pages.
-class Digester {
+class Digester : public Emitter<Digester> {
  public:
-  static constexpr bool kReading = false;
-  void u8(uint8_t& v) { h_.update(ByteView(&v, 1)); }
-  void u64(uint64_t& v) {
-    uint8_t b[8];
-    for (int i = 0; i < 8; ++i) b[i] = static_cast<uint8_t>(v >> (8 * i));
-    h_.update(ByteView(b, 8));
-  }
-  void u32(uint32_t& v) {
-    uint64_t w = v;
-    u64(w);
-  }
-  void boolean(bool& v) {
-    uint8_t x = v;
-    u8(x);
-  }
-  void cycles(Cycles& c) {
-    uint64_t lo = c.low(), hi = c.high();
-    u64(lo);
-    u64(hi);
-  }
-  void bytes(Bytes& v) { raw(v); }
-  void text(std::string& s) { raw(as_bytes(s)); }
-  void principal(Principal& p) { raw(p.bytes()); }
-  void digest(Sha256Digest& d) { h_.update(d); }
-  void shared_bytes(std::shared_ptr<const Bytes>& p) { raw(*p); }
+  void put_bytes(ByteView b) { h_.update(b); }
   void memory(const std::string&, wasm::Snapshot& s) {
     uint64_t pages = s.size_pages();
     u64(pages);
     s.for_each_nonzero_page([&](uint64_t index, ByteView page) {
       u64(index);
-      h_.update(page);
+      put(page);
     });
     uint64_t end = ~uint64_t{0};
     u64(end);
   }
   // The module's hash stands for its bytes (it is their SHA-256).
   void module(std::shared_ptr<const Bytes>&, Sha256Digest& hash) { digest(hash); }
-  template <typename T, typename F>
-  void seq(T& container, F f) {
-    uint64_t n = container.size();
-    u64(n);
-    for (auto& x : container) f(x);
-  }
-  template <typename K, typename V, typename FK, typename FV>
-  void map(std::map<K, V>& m, FK fk, FV fv) {
-    uint64_t n = m.size();
-    u64(n);
-    for (auto& [k, v] : m) {
-      K key = k;
-      fk(key);
-      fv(v);
-    }
-  }
-  template <typename T, typename F>
-  void optional(std::optional<T>& o, F f) {
-    bool has = o.has_value();
-    boolean(has);
-    if (has) f(*o);
-  }
-  template <typename E>
-  void enum8(E& e) {
-    uint8_t v = static_cast<uint8_t>(e);
-    u8(v);
-  }
-  bool ok() const { return true; }
   Sha256Digest finish() { return h_.finish(); }
 
  private:
-  void raw(ByteView v) {
-    uint64_t n = v.size();
-    u64(n);
-    h_.update(v);
-  }
   Sha256 h_;
 };
 
