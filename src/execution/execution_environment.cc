@@ -23,7 +23,31 @@ CallResult not_found(const Principal& id) {
                             "Canister " + id.to_text() + " not found");
 }
 
+// Why |c| cannot take a message at all (no module, not running), or nullopt if it can.
+std::optional<CallResult> cannot_run(const CanisterState& c) {
+  if (!c.has_code()) {
+    return CallResult::reject(
+        RejectCode::kCanisterError, "IC0537",
+        error_from(c.id, "Attempted to execute a message, but the canister contains no Wasm module."));
+  }
+  if (c.status != CanisterStatus::kRunning) {
+    bool stopped = c.status == CanisterStatus::kStopped;
+    return CallResult::reject(RejectCode::kCanisterError, stopped ? "IC0508" : "IC0509",
+                              "Canister " + c.id.to_text() + " is " + (stopped ? "stopped" : "stopping"));
+  }
+  return std::nullopt;
+}
+
 }  // namespace
+
+CallOrigin origin_of(const state::Request& r) {
+  CallOrigin o;
+  o.kind = CallOrigin::kCanister;
+  o.caller = r.sender;
+  o.callback_id = r.sender_callback;
+  o.deadline = r.deadline;
+  return o;
+}
 
 ExecutionEnvironment::ExecutionEnvironment(ExecutionConfig config)
     : config_(std::move(config)), hypervisor_(std::make_unique<Hypervisor>(config_.hypervisor)) {}
@@ -178,17 +202,7 @@ void ExecutionEnvironment::Round::induct(const state::Ingress& in) {
   }
   CanisterState* c = st.canister(in.receiver);
   if (c == nullptr) return reject(not_found(in.receiver));
-  if (!c->has_code()) {
-    return reject(CallResult::reject(
-        RejectCode::kCanisterError, "IC0537",
-        error_from(c->id, "Attempted to execute a message, but the canister contains no Wasm module.")));
-  }
-  if (c->status != CanisterStatus::kRunning) {
-    bool stopped = c->status == CanisterStatus::kStopped;
-    return reject(CallResult::reject(RejectCode::kCanisterError, stopped ? "IC0508" : "IC0509",
-                                     "Canister " + c->id.to_text() + " is " +
-                                         (stopped ? "stopped" : "stopping")));
-  }
+  if (auto r = cannot_run(*c)) return reject(std::move(*r));
   Cycles fee = cfg.cycles.ingress_induction_cost(in.method.size() + in.payload.size());
   if (c->balance < fee + freezing_limit(*c)) {
     return reject(CallResult::reject(
@@ -327,16 +341,7 @@ void ExecutionEnvironment::Round::execute_call(CanisterState& c, const CallOrigi
                                                const std::string& method, const Bytes& arg,
                                                Cycles cycles) {
   auto fail = [&](CallResult r) { respond(origin, c.id, std::move(r), cycles); };
-  if (!c.has_code()) {
-    return fail(CallResult::reject(
-        RejectCode::kCanisterError, "IC0537",
-        error_from(c.id, "Attempted to execute a message, but the canister contains no Wasm module.")));
-  }
-  if (c.status != CanisterStatus::kRunning) {
-    bool stopped = c.status == CanisterStatus::kStopped;
-    return fail(CallResult::reject(RejectCode::kCanisterError, stopped ? "IC0508" : "IC0509",
-                                   "Canister " + c.id.to_text() + " is " + (stopped ? "stopped" : "stopping")));
-  }
+  if (auto r = cannot_run(c)) return fail(std::move(*r));
   auto module = hv.module_of(*c.execution);
   if (!module.ok()) {
     return fail(CallResult::reject(RejectCode::kCanisterError, "IC0505",
@@ -526,12 +531,7 @@ bool ExecutionEnvironment::Round::execute_next(CanisterState& c) {
   state::InputMessage m = std::move(c.input_queue.front());
   c.input_queue.pop_front();
   if (auto* req = std::get_if<state::Request>(&m)) {
-    CallOrigin o;
-    o.kind = CallOrigin::kCanister;
-    o.caller = req->sender;
-    o.callback_id = req->sender_callback;
-    o.deadline = req->deadline;
-    execute_call(c, o, req->method, req->payload, req->cycles);
+    execute_call(c, origin_of(*req), req->method, req->payload, req->cycles);
   } else if (auto* resp = std::get_if<state::Response>(&m)) {
     execute_response(c, *resp);
   } else {
@@ -708,19 +708,8 @@ struct QueryRunner {
       return management_query(st, round.cfg.cycles, sender, method, arg);
     }
     const CanisterState* c = st.canister(receiver);
-    if (c == nullptr) {
-      return CallResult::reject(RejectCode::kDestinationInvalid, "IC0301",
-                                "Canister " + receiver.to_text() + " not found");
-    }
-    if (!c->has_code()) {
-      return CallResult::reject(RejectCode::kCanisterError, "IC0537",
-                                error_from(c->id, "Attempted to execute a message, but the canister contains no Wasm module."));
-    }
-    if (c->status != CanisterStatus::kRunning) {
-      bool stopped = c->status == CanisterStatus::kStopped;
-      return CallResult::reject(RejectCode::kCanisterError, stopped ? "IC0508" : "IC0509",
-                                "Canister " + c->id.to_text() + " is " + (stopped ? "stopped" : "stopping"));
-    }
+    if (c == nullptr) return not_found(receiver);
+    if (auto r = cannot_run(*c)) return std::move(*r);
     auto module = round.hv.module_of(*c->execution);
     if (!module.ok()) {
       return CallResult::reject(RejectCode::kCanisterError, "IC0505", module.error().message());

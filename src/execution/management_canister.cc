@@ -441,10 +441,7 @@ CallResult management_query(const state::ReplicatedState& st, const CyclesConfig
 void ExecutionEnvironment::Round::execute_management(const state::InputMessage& m) {
   ManagementCall call;
   if (const auto* req = std::get_if<state::Request>(&m)) {
-    call.origin.kind = CallOrigin::kCanister;
-    call.origin.caller = req->sender;
-    call.origin.callback_id = req->sender_callback;
-    call.origin.deadline = req->deadline;
+    call.origin = origin_of(*req);
     call.caller = req->sender;
     call.method = req->method;
     call.arg = req->payload;
@@ -844,12 +841,7 @@ std::optional<CallResult> ExecutionEnvironment::Round::management(ManagementCall
     // the callbacks' prepayments are gone with the canister.
     for (state::InputMessage& m : c->input_queue) {
       if (auto* r = std::get_if<state::Request>(&m)) {
-        CallOrigin o;
-        o.kind = CallOrigin::kCanister;
-        o.caller = r->sender;
-        o.callback_id = r->sender_callback;
-        o.deadline = r->deadline;
-        respond(o, c->id, reject("IC0301", "Canister " + c->id.to_text() + " was deleted", RejectCode::kDestinationInvalid),
+        respond(origin_of(*r), c->id, reject("IC0301", "Canister " + c->id.to_text() + " was deleted", RejectCode::kDestinationInvalid),
                 r->cycles);
       } else if (auto* resp = std::get_if<state::Response>(&m)) {
         st.metadata.consumed_cycles += resp->refund;

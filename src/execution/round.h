@@ -42,6 +42,9 @@ struct ManagementCall {
   std::optional<uint64_t> caller_version;  // the calling canister's version
 };
 
+// The call context origin of a request from a canister: its response goes to |r|'s callback.
+state::CallOrigin origin_of(const state::Request& r);
+
 // The memory a canister is charged for: memories, module, chunks, snapshots, or its allocation.
 uint64_t canister_memory_usage(const state::CanisterState& c);
 
