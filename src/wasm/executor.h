@@ -39,6 +39,10 @@ inline constexpr char kTrapIndirectCallType[] = "indirect call type mismatch";
 inline constexpr char kTrapCallStackExhausted[] = "call stack exhausted";
 inline constexpr char kTrapInstructionLimit[] = "instruction limit exceeded";
 
+// Whether |args| match |type|'s parameters, as every executor's invoke() requires: the error
+// says which argument is wrong.
+Status check_arguments(const FuncType& type, std::span<const Value> args);
+
 class Executor {
  public:
   virtual ~Executor() = default;

@@ -159,16 +159,7 @@ const char* Interpreter::message(Trap t) {
 Result<std::vector<Value>> Interpreter::invoke(FuncInst& func, std::span<const Value> args) {
   if (running_) return Error("the interpreter is already running an execution");
   const FuncType& type = func.type;
-  if (args.size() != type.params.size()) {
-    return Error("expected " + std::to_string(type.params.size()) + " arguments, got " +
-                 std::to_string(args.size()));
-  }
-  for (size_t i = 0; i < args.size(); ++i) {
-    if (args[i].type != type.params[i]) {
-      return Error(std::string("argument ") + std::to_string(i) + " is " +
-                   to_string(args[i].type) + ", expected " + to_string(type.params[i]));
-    }
-  }
+  CHORUS_RETURN_IF_ERROR(check_arguments(type, args));
   ensure_stacks();
   size_t slots = std::max(slot_count(type.params), slot_count(type.results));
   if (slots > static_cast<size_t>(stack_limit() - stack_.get())) {

@@ -1507,16 +1507,9 @@ uint32_t JitExecutor::call_host(const FuncInst& f, uint64_t* args, JitContext& c
 Result<std::vector<Value>> JitExecutor::invoke(FuncInst& func, std::span<const Value> args) {
   if (running_) return Error("the executor is already running an execution");
   const FuncType& type = func.type;
-  if (args.size() != type.params.size()) {
-    return Error("expected " + std::to_string(type.params.size()) + " arguments, got " +
-                 std::to_string(args.size()));
-  }
-  for (size_t i = 0; i < args.size(); ++i) {
-    if (args[i].type != type.params[i]) {
-      return Error(std::string("argument ") + std::to_string(i) + " is " +
-                   to_string(args[i].type) + ", expected " + to_string(type.params[i]));
-    }
-    if (type.params[i] == ValType::kV128) return Error(kRegisterSimdUnsupported);
+  CHORUS_RETURN_IF_ERROR(check_arguments(type, args));
+  for (ValType t : type.params) {
+    if (t == ValType::kV128) return Error(kRegisterSimdUnsupported);
   }
   if (!ensure_stacks()) return Error("cannot map the JIT's native stack");
   uint64_t* stack_end = stack_.get() + std::min(stack_size_, limits_.stack_slots);
