@@ -202,8 +202,14 @@ ExecutionOutcome Hypervisor::execute(const state::CanisterId& canister, state::E
   for (size_t i = 0; i < inst.tables.size(); ++i) {
     if (inst.tables[i]->elems != live.initial_tables[i]) inst.tables[i]->elems = live.initial_tables[i];
   }
-  inst.data = live.initial_data;
-  inst.elements = live.initial_elements;
+  // A segment changes only by being dropped (it becomes empty), so a size that differs names
+  // every segment to put back, without copying the others each message.
+  for (size_t i = 0; i < inst.data.size(); ++i) {
+    if (inst.data[i].size() != live.initial_data[i].size()) inst.data[i] = live.initial_data[i];
+  }
+  for (size_t i = 0; i < inst.elements.size(); ++i) {
+    if (inst.elements[i].size() != live.initial_elements[i].size()) inst.elements[i] = live.initial_elements[i];
+  }
 
   wasm::FuncInst* target = nullptr;
   std::vector<wasm::Value> args;
