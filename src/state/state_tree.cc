@@ -26,7 +26,8 @@ HashTree balanced(std::span<const HashTree> nodes) {
 // keyed by label with the priority taken from SHA-256(label). Because the shape does not depend
 // on the order of insertions, a treap updated entry by entry and one built from scratch over the
 // same entries hash to the same digest. Each node keeps the hash tree of its subtree, so a change
-// rehashes only the path to the root: O(log n) expected. Labels are hashed before they become
+// rehashes only the path to the root: O(log n) expected. Changes only mark their paths dirty;
+// tree() rehashes the dirty nodes once, so paths that a round's changes share are hashed once. Labels are hashed before they become
 // priorities, and request ids are themselves hashes, so unbalancing the tree on purpose takes
 // brute force that grows exponentially with the depth gained.
 class Treap {
@@ -42,7 +43,11 @@ class Treap {
     insert(root_, std::move(label), prio, std::move(child));
   }
   void erase(ByteView label) { erase(root_, label); }
-  HashTree tree() const { return root_ ? root_->tree : HashTree::empty(); }
+  HashTree tree() {
+    if (!root_) return HashTree::empty();
+    flush(*root_);
+    return root_->tree;
+  }
   size_t size() const { return size_; }
 
   // REQUIRES: |entries| sorted by label, labels distinct.
@@ -79,7 +84,8 @@ class Treap {
     uint64_t prio = 0;
     HashTree labeled;
     std::unique_ptr<Node> left, right;
-    HashTree tree;  // of the subtree rooted here
+    HashTree tree;  // of the subtree rooted here, unless dirty
+    bool dirty = false;
   };
 
   static uint64_t priority_of(ByteView label) {
@@ -112,6 +118,14 @@ class Treap {
       n.tree = n.labeled;
     }
   }
+  // Rehashes the dirty nodes below and at |n|; the dirty ones form a subtree that holds the root.
+  static void flush(Node& n) {
+    if (!n.dirty) return;
+    if (n.left) flush(*n.left);
+    if (n.right) flush(*n.right);
+    refresh(n);
+    n.dirty = false;
+  }
   static std::unique_ptr<Node> assemble(size_t i, std::vector<std::unique_ptr<Node>>& nodes,
                                         const std::vector<size_t>& left,
                                         const std::vector<size_t>& right) {
@@ -124,14 +138,14 @@ class Treap {
   static void rotate_right(std::unique_ptr<Node>& t) {
     std::unique_ptr<Node> l = std::move(t->left);
     t->left = std::move(l->right);
-    refresh(*t);
+    t->dirty = true;
     l->right = std::move(t);
     t = std::move(l);
   }
   static void rotate_left(std::unique_ptr<Node>& t) {
     std::unique_ptr<Node> r = std::move(t->right);
     t->right = std::move(r->left);
-    refresh(*t);
+    t->dirty = true;
     r->left = std::move(t);
     t = std::move(r);
   }
@@ -142,7 +156,7 @@ class Treap {
       t->prio = prio;
       t->labeled = HashTree::labeled(label, std::move(child));
       t->label = std::move(label);
-      refresh(*t);
+      t->dirty = true;
       ++size_;
       return true;
     }
@@ -150,7 +164,7 @@ class Treap {
     if (c == 0) {
       if (t->labeled.child().digest() == child.digest()) return false;
       t->labeled = HashTree::labeled(std::move(label), std::move(child));
-      refresh(*t);
+      t->dirty = true;
       return true;
     }
     if (c < 0) {
@@ -160,7 +174,7 @@ class Treap {
       if (!insert(t->right, std::move(label), prio, std::move(child))) return false;
       if (above(*t->right, *t)) rotate_left(t);
     }
-    refresh(*t);
+    t->dirty = true;
     return true;
   }
   static std::unique_ptr<Node> merge(std::unique_ptr<Node> a, std::unique_ptr<Node> b) {
@@ -168,11 +182,11 @@ class Treap {
     if (!b) return a;
     if (above(*a, *b)) {
       a->right = merge(std::move(a->right), std::move(b));
-      refresh(*a);
+      a->dirty = true;
       return a;
     }
     b->left = merge(std::move(a), std::move(b->left));
-    refresh(*b);
+    b->dirty = true;
     return b;
   }
   bool erase(std::unique_ptr<Node>& t, ByteView label) {
@@ -184,7 +198,7 @@ class Treap {
       return true;
     }
     if (!erase(c < 0 ? t->left : t->right, label)) return false;
-    refresh(*t);
+    t->dirty = true;
     return true;
   }
 
