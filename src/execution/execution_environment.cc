@@ -121,6 +121,7 @@ void ExecutionEnvironment::Round::set_status(const Bytes& id, IngressStatus::Kin
     }
   }
   st.ingress_history[id] = std::move(s);
+  summary.ingress_changed.push_back(id);
   if (kind == IngressStatus::kReplied || kind == IngressStatus::kRejected) {
     summary.completed.push_back(id);
     st.ingress_history_by_time.emplace_back(time, id);
@@ -615,8 +616,10 @@ void ExecutionEnvironment::Round::prune_ingress_history() {
       s.reject_message.clear();
       s.time_nanos = time;
       queue.emplace_back(time, id);
+      summary.ingress_changed.push_back(std::move(id));
     } else if (s.kind == IngressStatus::kDone) {
       st.ingress_history.erase(it);
+      summary.ingress_changed.push_back(std::move(id));
     }
   }
 }

@@ -72,6 +72,10 @@ struct RoundSummary {
   uint64_t instructions_executed = 0;
   // Request ids whose status became replied or rejected in this round, in the order it happened.
   std::vector<Bytes> completed;
+  // Request ids whose ingress-history entry was added, changed or removed in this round (a
+  // status set by induction or execution, made done or pruned), in the order it happened; an id
+  // may repeat. What state::StateTreeBuilder needs to certify the round at the cost of its changes.
+  std::vector<Bytes> ingress_changed;
 };
 
 struct Query {

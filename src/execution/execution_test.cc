@@ -7,6 +7,7 @@
 #include <filesystem>
 #include <map>
 #include <random>
+#include <set>
 
 #include "base/file.h"
 #include "base/hex.h"
@@ -15,6 +16,7 @@
 #include "encoding/candid_text.h"
 #include "execution/state_machine.h"
 #include "state/state_codec.h"
+#include "state/state_tree.h"
 
 namespace chorus::execution {
 namespace {
@@ -119,6 +121,59 @@ TEST(Execution, IngressHistoryIsPrunedAfterItsRetention) {
   EXPECT_FALSE(f.sm.ingress_status(id).has_value());
   EXPECT_TRUE(f.sm.state().ingress_history_by_time.empty() ||
               f.sm.state().ingress_history_by_time.front().first > f.sm.time() - 7ull * 60 * 1'000'000'000);
+}
+
+// The round summary names every ingress-history entry the round added, changed or removed, so
+// that the state tree can be certified at the cost of the changes.
+TEST(Execution, RoundSummaryNamesChangedIngressEntries) {
+  Fixture f;
+  Principal c = f.install();
+  auto count = [](const RoundSummary& r, const Bytes& id) {
+    return std::count(r.ingress_changed.begin(), r.ingress_changed.end(), id);
+  };
+  Bytes id = f.sm.submit_ingress(kUser, c, "inc", {});
+  RoundSummary r = f.sm.tick();
+  EXPECT_GE(count(r, id), 1);  // received, processing and replied within one round
+  ASSERT_EQ(f.sm.ingress_status(id)->kind, state::IngressStatus::kReplied);
+  r = f.sm.tick();
+  EXPECT_EQ(count(r, id), 0);  // nothing happened to it
+  f.sm.advance_time(6ull * 60 * 1'000'000'000);
+  r = f.sm.tick();
+  EXPECT_EQ(f.sm.ingress_status(id)->kind, state::IngressStatus::kDone);
+  EXPECT_EQ(count(r, id), 1);
+  f.sm.advance_time(6ull * 60 * 1'000'000'000);
+  r = f.sm.tick();
+  EXPECT_FALSE(f.sm.ingress_status(id).has_value());
+  EXPECT_EQ(count(r, id), 1);
+  // Exactly the new calls are named, whatever becomes of them.
+  Bytes a = f.sm.submit_ingress(kUser, c, "inc", {});
+  Bytes b = f.sm.submit_ingress(kUser, c, "no_such_method", {});
+  r = f.sm.tick();
+  std::set<Bytes> named(r.ingress_changed.begin(), r.ingress_changed.end());
+  EXPECT_EQ(named, (std::set<Bytes>{a, b}));
+}
+
+// Over rounds of calls (replied, rejected, left processing) and pruning, the state tree built incrementally
+// from the rounds' ingress_changed equals the one built from scratch.
+TEST(Execution, IngressChangedKeepsTheIncrementalStateTreeExact) {
+  Fixture f;
+  Principal c = f.install();
+  state::SubnetTopology topology;
+  topology.subnet_id = Principal::self_authenticating(as_bytes("subnet"));
+  topology.public_key_der = Bytes(133, 1);
+  state::StateTreeBuilder builder(topology);
+  (void)builder.build(f.sm.state(), {});
+  std::mt19937_64 rng(3);
+  const char* methods[] = {"inc", "trap_after_inc", "reject", "no_reply", "no_such_method"};
+  for (int round = 0; round < 60; ++round) {
+    for (uint64_t k = rng() % 4; k > 0; --k) (void)f.sm.submit_ingress(kUser, c, methods[rng() % 5], {});
+    f.sm.advance_time((rng() % 3 == 0 ? 200ull : 1ull) * 1'000'000'000);
+    RoundSummary r = f.sm.tick();
+    HashTree incremental = builder.build(f.sm.state(), r.ingress_changed);
+    ASSERT_EQ(incremental.digest(), state::build_state_tree(f.sm.state(), topology).digest())
+        << "round " << round;
+  }
+  EXPECT_GT(f.sm.state().ingress_history.size(), 5u);
 }
 
 TEST(Execution, InitArgument) {
