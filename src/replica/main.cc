@@ -93,7 +93,7 @@ int run(int argc, char** argv) {
   }
   std::fprintf(stderr, "chorus-replica: listening on http://%s:%u (subnet %s)\nroot key: %s\n",
                config.host.c_str(), (*replica)->port(), (*replica)->subnet_id().to_text().c_str(),
-               chorus::hex_encode((*replica)->root_key_der()).c_str());
+               chorus::to_hex((*replica)->root_key_der()).c_str());
   std::atomic<bool> signalled{false};
   std::thread waiter([&] {
     int sig = 0;

@@ -49,7 +49,7 @@ Result<Bytes> load_or_create_secret(const std::string& path, size_t bytes,
   if (std::filesystem::exists(path)) {
     auto data = read_file(path, 4096);
     if (!data.ok()) return data.error();
-    auto decoded = hex_decode(std::string(data->begin(), data->end()).substr(0, bytes * 2));
+    auto decoded = from_hex(std::string(data->begin(), data->end()).substr(0, bytes * 2));
     if (!decoded.ok() || decoded->size() != bytes) {
       return Error(path + ": expected " + std::to_string(bytes) + " hex-encoded bytes");
     }
@@ -60,7 +60,7 @@ Result<Bytes> load_or_create_secret(const std::string& path, size_t bytes,
   std::string tmp = path + ".tmp";
   int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
   if (fd < 0) return Error("cannot create " + tmp);
-  std::string text = hex_encode(*secret) + "\n";
+  std::string text = to_hex(*secret) + "\n";
   bool ok = ::write(fd, text.data(), text.size()) == static_cast<ssize_t>(text.size()) && ::fsync(fd) == 0;
   ::close(fd);
   if (!ok || ::rename(tmp.c_str(), path.c_str()) != 0) return Error("cannot write " + path);
@@ -145,7 +145,7 @@ struct Replica::Impl final : http::NodeServices {
   void submit_call(state::Ingress ingress, bool wait_for_certificate,
                    std::function<void(http::CallAnswer)> done) override;
   execution::QueryResponse query(const state::Ingress& q) override;
-  HttpResult<Bytes> read_state(const http::ValidatedRequest& request,
+  http::HttpResult<Bytes> read_state(const http::ValidatedRequest& request,
                                const http::ReadStateScope& scope) override;
 
   // --- the node ---
@@ -437,7 +437,7 @@ execution::QueryResponse Replica::Impl::query(const state::Ingress& q) {
   return r;
 }
 
-HttpResult<Bytes> Replica::Impl::read_state(const http::ValidatedRequest& request,
+http::HttpResult<Bytes> Replica::Impl::read_state(const http::ValidatedRequest& request,
                                             const http::ReadStateScope& scope) {
   std::lock_guard<std::mutex> lock(state_mu);
   return http::answer_read_state(request, scope, state, tree, signature);

@@ -50,15 +50,16 @@ Status read_string(const toml::table& t, const char* key, std::string& out, cons
 }  // namespace
 
 Result<ReplicaConfig> parse_config(std::string_view toml_text, const std::string& source_name) {
-  toml::parse_result parsed = toml::parse(toml_text, source_name);
-  if (!parsed) {
-    const toml::parse_error& e = parsed.error();
+  // Debian's toml++ is built with exceptions: a parse error is thrown, and caught here.
+  toml::table root;
+  try {
+    root = toml::parse(toml_text, source_name);
+  } catch (const toml::parse_error& e) {
     std::ostringstream msg;
     msg << source_name << ":" << e.source().begin.line << ":" << e.source().begin.column << ": "
         << e.description();
     return Error(msg.str());
   }
-  toml::table& root = parsed.table();
   ReplicaConfig c;
   for (auto&& [key, node] : root) {
     std::string k(key.str());
