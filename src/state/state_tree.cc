@@ -219,18 +219,32 @@ std::string_view status_name(IngressStatus::Kind kind) {
   return "unknown";
 }
 
+// The labeled status leaf, one per kind for the whole process: most entries share it.
+const HashTree& status_node(IngressStatus::Kind kind) {
+  static const HashTree kNodes[] = {
+      HashTree::labeled("status", HashTree::leaf(status_name(IngressStatus::kReceived))),
+      HashTree::labeled("status", HashTree::leaf(status_name(IngressStatus::kProcessing))),
+      HashTree::labeled("status", HashTree::leaf(status_name(IngressStatus::kReplied))),
+      HashTree::labeled("status", HashTree::leaf(status_name(IngressStatus::kRejected))),
+      HashTree::labeled("status", HashTree::leaf(status_name(IngressStatus::kDone))),
+  };
+  return kNodes[kind <= IngressStatus::kDone ? kind : IngressStatus::kDone];
+}
+
 HashTree request_status_tree(const IngressStatus& s) {
-  LabeledTree t;
-  t.set("status", LabeledTree::leaf(status_name(s.kind)));
-  if (s.kind == IngressStatus::kReplied) t.set("reply", LabeledTree::leaf(s.reply));
+  // In label order: error_code < reject_code < reject_message < reply < status.
+  std::vector<HashTree> nodes;
   if (s.kind == IngressStatus::kRejected) {
-    t.set("reject_code", LabeledTree::leaf(uleb128(s.reject_code)));
-    t.set("reject_message", LabeledTree::leaf(std::string_view(s.reject_message)));
     if (!s.error_code.empty()) {
-      t.set("error_code", LabeledTree::leaf(std::string_view(s.error_code)));
+      nodes.push_back(HashTree::labeled("error_code", HashTree::leaf(std::string_view(s.error_code))));
     }
+    nodes.push_back(HashTree::labeled("reject_code", HashTree::leaf(uleb128(s.reject_code))));
+    nodes.push_back(HashTree::labeled("reject_message", HashTree::leaf(std::string_view(s.reject_message))));
   }
-  return to_hash_tree(t);
+  if (s.kind == IngressStatus::kReplied) nodes.push_back(HashTree::labeled("reply", HashTree::leaf(s.reply)));
+  if (nodes.empty()) return status_node(s.kind);
+  nodes.push_back(status_node(s.kind));
+  return balanced(nodes);
 }
 
 // What a module contributes to /canister/<id>: its metadata subtree (Empty without sections).
