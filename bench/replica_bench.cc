@@ -22,6 +22,8 @@
 #include <vector>
 
 #include "base/file.h"
+#include "crypto/certificate.h"
+#include "encoding/hash_tree.h"
 #include "encoding/candid_struct.h"
 #include "execution/state_machine.h"
 #include "http/client.h"
@@ -32,6 +34,9 @@ namespace chorus {
 namespace {
 
 using cbor::Value;
+
+// Candid of no arguments: "DIDL", no types, no values.
+const Bytes kEmptyArgs = {'D', 'I', 'D', 'L', 0, 0};
 
 uint64_t wall_nanos() {
   return static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::nanoseconds>(
@@ -158,7 +163,7 @@ Setup& setup() {
     s->counter = candid::decode_arg<CanisterIdRecord>(reply)->canister_id;
     auto wasm = read_file(std::string(motoko) + "/counter.wasm");
     if (!wasm.ok()) die(wasm.error().message());
-    Bytes install = *execution::StateMachine::install_code_arg(s->counter, *wasm, *candid::encode_arg());
+    Bytes install = *execution::StateMachine::install_code_arg(s->counter, *wasm, kEmptyArgs);
     call_or_die(client, *s, mgmt, s->counter, "install_code", install, 2);
 
     std::string peer_port_file = s->dir + "/peer-port";
@@ -188,7 +193,7 @@ bench::LoadResult load_or_die(bench::LoadConfig config) {
 // Queries: one signed envelope of `get`, sent again and again (queries are not deduplicated).
 void BM_Query(benchmark::State& state, bool peer) {
   Setup& s = setup();
-  Bytes body = envelope(s.signer, "query", s.counter, "get", *candid::encode_arg(), 7);
+  Bytes body = envelope(s.signer, "query", s.counter, "get", kEmptyArgs, 7);
   std::string target = "/api/v3/canister/" + s.counter.to_text() + "/query";
   for (auto _ : state) {
     bench::LoadConfig c;
@@ -211,7 +216,7 @@ void BM_Update(benchmark::State& state, bool peer, double rate, size_t connectio
   std::vector<Bytes> bodies;
   bodies.reserve(needed);
   for (size_t i = 0; i < needed; ++i) {
-    bodies.push_back(envelope(s.signer, "call", s.counter, "inc", *candid::encode_arg(), next_nonce++));
+    bodies.push_back(envelope(s.signer, "call", s.counter, "inc", kEmptyArgs, next_nonce++));
   }
   std::string target = "/api/v4/canister/" + s.counter.to_text() + "/call";
   std::atomic<size_t> cursor{0};

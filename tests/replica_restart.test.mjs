@@ -34,9 +34,9 @@ async function installCounter(agent) {
 
 test('kill -9 during a load of updates loses no acknowledged update', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'chorus-restart-'));
-  // Checkpoints every 7 rounds: the restart loads one and replays the batches after it.
+  // Checkpoints every 100 rounds (the load runs a few hundred): the restart loads one and replays the batches after it.
   const config = join(dir, 'replica.toml');
-  writeFileSync(config, '[state]\ncheckpoint_interval = 7\n[consensus]\nidle_round_ms = 20\n');
+  writeFileSync(config, '[state]\ncheckpoint_interval = 100\n[consensus]\nidle_round_ms = 20\n');
   let replica = await startReplica({ stateDir: dir, extraArgs: ['--config', config] });
   let agent = await connect(replica.url);
   const id = await installCounter(agent);
@@ -68,6 +68,7 @@ test('kill -9 during a load of updates loses no acknowledged update', async () =
   agent = await connect(replica.url);
   const after = Actor.createActor(counterIdl, { agent, canisterId: id });
   const count = await after.get();
+  console.log(`acknowledged ${acknowledged}, max ${maxAcknowledged}, after restart ${count}`);
   assert.ok(count >= maxAcknowledged, `count ${count} after the restart, but ${maxAcknowledged} was acknowledged`);
   assert.match(replica.logs(), /batches_replayed|checkpoint_restored/);
 

@@ -123,7 +123,8 @@ Result<std::shared_ptr<Logger>> Logger::open(const std::string& path, Level min_
   }
   impl->logger->set_pattern("%v");
   impl->logger->set_level(spdlog::level::trace);
-  impl->logger->flush_on(spdlog::level::warn);
+  // Every line reaches the file at once: a crash must not eat the lines before it.
+  impl->logger->flush_on(spdlog::level::trace);
   return std::shared_ptr<Logger>(new Logger(std::move(impl), min_level, format));
 }
 

@@ -21,7 +21,7 @@ class RecordingNode final : public http::NodeServices {
     done(http::CallAnswer{});
   }
   execution::QueryResponse query(const state::Ingress&) override { return {}; }
-  HttpResult<Bytes> read_state(const http::ValidatedRequest&, const http::ReadStateScope&) override {
+  http::HttpResult<Bytes> read_state(const http::ValidatedRequest&, const http::ReadStateScope&) override {
     return Bytes{0xa0};
   }
   Bytes root_key = Bytes(133, 0x01);
