@@ -24,7 +24,7 @@ bool valid_utf8(const uint8_t* p, size_t n) {
       ++i;
       continue;
     }
-    size_t len;
+    size_t len = 0;
     uint32_t cp;
     if ((b & 0xe0) == 0xc0) {
       len = 2;
@@ -133,6 +133,22 @@ bool Decoder::fail(std::string message) {
   return false;
 }
 
+bool Decoder::mismatch(int32_t wire, const char* expected) {
+  return mismatch(std::string("expected ") + expected + ", got " + type_name(wire));
+}
+
+bool Decoder::mismatch(std::string message) {
+  if (error_.empty()) type_error_ = true;
+  return fail(std::move(message));
+}
+
+void Decoder::restore(Mark m) {
+  pos_ = m.pos;
+  depth_ = m.depth;
+  error_.clear();
+  type_error_ = false;
+}
+
 bool Decoder::charge(uint64_t n) {
   if (n > budget_) {
     budget_ = 0;
@@ -164,7 +180,7 @@ bool Decoder::read_bytes(size_t n, const uint8_t*& p) {
 // SLEB128, copies of the sign) make a number too large.
 bool Decoder::read_leb(u128& v) {
   v = 0;
-  uint8_t b;
+  uint8_t b = 0;
   for (int shift = 0;; shift += 7) {
     if (!read_byte(b)) return false;
     uint8_t bits = b & 0x7f;
@@ -182,7 +198,7 @@ bool Decoder::read_leb(u128& v) {
 
 bool Decoder::read_sleb(i128& v) {
   u128 u = 0;
-  uint8_t b;
+  uint8_t b = 0;
   int shift = 0;
   do {
     if (!read_byte(b)) return false;
@@ -205,7 +221,7 @@ bool Decoder::read_sleb(i128& v) {
 }
 
 bool Decoder::read_leb64(uint64_t& v) {
-  u128 w;
+  u128 w = 0;
   if (!read_leb(w)) return false;
   if (w > UINT64_MAX) return fail("number too large (more than 64 bits)");
   v = static_cast<uint64_t>(w);
@@ -213,7 +229,7 @@ bool Decoder::read_leb64(uint64_t& v) {
 }
 
 bool Decoder::read_length(size_t& n) {
-  uint64_t v;
+  uint64_t v = 0;
   if (!read_leb64(v)) return false;
   if (v > SIZE_MAX) return fail("length too large");
   n = static_cast<size_t>(v);
@@ -221,7 +237,7 @@ bool Decoder::read_length(size_t& n) {
 }
 
 bool Decoder::read_text(std::string& s) {
-  size_t n;
+  size_t n = 0;
   const uint8_t* p;
   if (!read_length(n) || !charge(n / 16) || !read_bytes(n, p)) return false;
   if (!valid_utf8(p, n)) return fail("text is not valid UTF-8");
@@ -230,11 +246,11 @@ bool Decoder::read_text(std::string& s) {
 }
 
 bool Decoder::read_principal(Principal& pr) {
-  uint8_t flag;
+  uint8_t flag = 0;
   if (!read_byte(flag)) return false;
   if (flag != 1) return fail(flag == 0 ? "opaque principal references are not supported"
                                        : "principal flag is not 1");
-  size_t n;
+  size_t n = 0;
   const uint8_t* p;
   if (!read_length(n)) return false;
   if (n > 29) return fail("principal longer than 29 bytes");
@@ -252,12 +268,12 @@ bool Decoder::read_header() {
   const uint8_t* magic;
   if (!read_bytes(4, magic) || std::memcmp(magic, "DIDL", 4) != 0)
     return fail("not a Candid message (no DIDL magic)");
-  size_t n;
+  size_t n = 0;
   if (!read_length(n)) return false;
   if (n > size_ - pos_) return fail("type table longer than the message");
   table_.resize(n);
   auto read_ref = [&](int32_t& out) {
-    i128 r;
+    i128 r = 0;
     if (!read_sleb(r)) return false;
     if (r < INT32_MIN || r > INT32_MAX) return fail("type reference out of range");
     out = static_cast<int32_t>(r);
@@ -272,11 +288,11 @@ bool Decoder::read_header() {
         break;
       case kRecord:
       case kVariant: {
-        size_t count;
+        size_t count = 0;
         if (!read_length(count)) return false;
         if (count > size_ - pos_) return fail("more fields than bytes");
         for (size_t i = 0; i < count; ++i) {
-          uint64_t id;
+          uint64_t id = 0;
           WireField f{};
           if (!charge() || !read_leb64(id) || !read_ref(f.type)) return false;
           if (id > UINT32_MAX) return fail("field id larger than 32 bits");
@@ -289,7 +305,7 @@ bool Decoder::read_header() {
       }
       case kFunc: {
         for (int part = 0; part < 2; ++part) {
-          size_t count;
+          size_t count = 0;
           if (!read_length(count)) return false;
           if (count > size_ - pos_) return fail("more types than bytes");
           for (size_t i = 0; i < count; ++i) {
@@ -298,17 +314,17 @@ bool Decoder::read_header() {
             e.fields.push_back(f);
           }
         }
-        size_t annotations;
+        size_t annotations = 0;
         if (!read_length(annotations)) return false;
         for (size_t i = 0; i < annotations; ++i) {
-          uint8_t a;
+          uint8_t a = 0;
           if (!read_byte(a)) return false;
           if (a < 1 || a > 3) return fail("unknown func annotation");
         }
         break;
       }
       case kService: {
-        size_t count;
+        size_t count = 0;
         if (!read_length(count)) return false;
         if (count > size_ - pos_) return fail("more methods than bytes");
         std::string previous;
@@ -333,11 +349,11 @@ bool Decoder::read_header() {
       if (e.op == kService && op(f.type) != kFunc) return fail("service method is not a func");
     }
   }
-  size_t args;
+  size_t args = 0;
   if (!read_length(args)) return false;
   if (args > size_ - pos_) return fail("more arguments than bytes");
   for (size_t i = 0; i < args; ++i) {
-    int32_t r;
+    int32_t r = 0;
     if (!read_ref(r)) return false;
     if (!valid_ref(r)) return fail("argument type out of range");
     args_.push_back(r);
@@ -365,16 +381,16 @@ bool Decoder::skip(int32_t type) {
     case kEmpty:
       return fail("a value of type empty");
     case kBool: {
-      uint8_t b;
+      uint8_t b = 0;
       if (!read_byte(b)) return false;
       return b <= 1 || fail("bool byte is not 0 or 1");
     }
     case kNat: {
-      u128 v;
+      u128 v = 0;
       return read_leb(v);
     }
     case kInt: {
-      i128 v;
+      i128 v = 0;
       return read_sleb(v);
     }
     case kNat8:
@@ -407,12 +423,12 @@ bool Decoder::skip(int32_t type) {
   bool ok = true;
   switch (e.op) {
     case kOpt: {
-      uint8_t flag;
+      uint8_t flag = 0;
       ok = read_byte(flag) && (flag <= 1 || fail("opt flag is not 0 or 1")) && (flag == 0 || skip(e.inner));
       break;
     }
     case kVec: {
-      size_t n;
+      size_t n = 0;
       if (!read_length(n)) return false;
       int32_t o = op(e.inner);
       if (o == kNat8 || o == kInt8) {
@@ -428,25 +444,23 @@ bool Decoder::skip(int32_t type) {
       }
       break;
     case kVariant: {
-      uint64_t tag;
+      uint64_t tag = 0;
       if (!read_leb64(tag)) return false;
       if (tag >= e.fields.size()) return fail("variant index out of range");
       ok = skip(e.fields[tag].type);
       break;
     }
     case kFunc: {
-      uint8_t flag;
+      uint8_t flag = 0;
       std::string method;
       Principal pr;
       ok = read_byte(flag) && (flag == 1 || fail("opaque func references are not supported")) &&
            read_principal(pr) && read_text(method);
       break;
     }
-    case kService: {
-      uint8_t flag;
+    case kService: {  // the same bytes as a principal
       Principal pr;
-      ok = read_byte(flag) && (flag == 1 || fail("opaque service references are not supported")) &&
-           read_principal(pr);
+      ok = read_principal(pr);
       break;
     }
   }

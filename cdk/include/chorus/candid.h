@@ -145,7 +145,7 @@ class Encoder {
 
 struct WireField {
   uint32_t id;
-  int32_t type;
+  int32_t type = 0;
 };
 struct WireEntry {
   int32_t op = 0;     // kOpt, kVec, kRecord, kVariant, kFunc or kService
@@ -192,30 +192,34 @@ class Decoder {
   void leave() { --depth_; }
 
   bool fail(std::string message);
+  // A value whose type does not fit the expected one ("expected nat64, got text"): under an opt
+  // it reads as none instead of failing.
+  bool mismatch(int32_t wire, const char* expected);
+  bool mismatch(std::string message);
+  bool type_error() const { return type_error_; }
   const std::string& error() const { return error_; }
+  void prefix_error(const std::string& prefix) { error_ = prefix + error_; }
 
-  // The result of a subtype query wire <: T cached per (wire, T), for the opt rule.
-  std::map<std::pair<int32_t, const void*>, bool>& opt_memo() { return opt_memo_; }
+  // Where decoding stands, to retry a value: restore() also forgets a type error.
+  struct Mark {
+    size_t pos;
+    int depth;
+  };
+  Mark mark() const { return {pos_, depth_}; }
+  void restore(Mark m);
 
  private:
   bool valid_ref(int64_t ref) const;
 
   const uint8_t* data_;
-  size_t size_;
+  size_t size_ = 0;
   size_t pos_ = 0;
   std::vector<WireEntry> table_;
   std::vector<int32_t> args_;
-  uint64_t budget_;
+  uint64_t budget_ = 0;
   int depth_ = 0;
   std::string error_;
-  std::map<std::pair<int32_t, const void*>, bool> opt_memo_;
-};
-
-// The assumptions of one subtype query (types are compared coinductively).
-struct SubtypeCheck {
-  Decoder& dec;
-  std::set<std::pair<int32_t, const void*>> assumed;
-  int depth = 0;
+  bool type_error_ = false;
 };
 
 // --- The trait --------------------------------------------------------------------------------
@@ -223,8 +227,8 @@ struct SubtypeCheck {
 // Candid<T> provides, for each supported T:
 //   static int32_t type(TypeTable&)                   the type reference, adding entries
 //   static void encode(Encoder&, const T&)            the value bytes
-//   static bool subtype(SubtypeCheck&, int32_t wire)  wire <: T, where T is not opt or reserved
-//   static bool decode(Decoder&, int32_t wire, T&)    reads a value, given wire <: T
+//   static bool decode(Decoder&, int32_t wire, T&)    reads a value of type |wire| as a T, or
+//                                                     fails (Decoder::mismatch when it does not fit)
 //   static constexpr bool kNullable                   null <: T (T is opt, null or reserved)
 template <class T, class = void>
 struct Candid;
@@ -233,36 +237,6 @@ template <class T>
 const void* type_key() {
   static char key;  // only its address matters: one per type
   return &key;
-}
-
-// wire <: T with the opt and reserved rules and recursion handled.
-template <class T>
-bool is_subtype(SubtypeCheck& chk, int32_t wire) {
-  if (chk.dec.op(wire) == kEmpty) return true;
-  if constexpr (std::is_same_v<T, Reserved>) {
-    return true;
-  } else {
-    if (wire >= 0) {
-      auto key = std::make_pair(wire, type_key<T>());
-      if (!chk.assumed.insert(key).second) return true;
-    }
-    if (++chk.depth > Decoder::kMaxDepth) return false;
-    bool ok = Candid<T>::subtype(chk, wire);
-    --chk.depth;
-    return ok;
-  }
-}
-
-// The answer to the opt rule's question wire <: T, as a query of its own.
-template <class T>
-bool opt_fits(Decoder& dec, int32_t wire) {
-  auto key = std::make_pair(wire, type_key<T>());
-  auto it = dec.opt_memo().find(key);
-  if (it != dec.opt_memo().end()) return it->second;
-  SubtypeCheck chk{dec, {}, 0};
-  bool ok = is_subtype<T>(chk, wire);
-  dec.opt_memo().emplace(key, ok);
-  return ok;
 }
 
 template <class T>
@@ -301,9 +275,9 @@ struct Candid<bool> {
   static constexpr bool kNullable = false;
   static int32_t type(TypeTable&) { return kBool; }
   static void encode(Encoder& e, bool v) { e.out().push_back(v ? 1 : 0); }
-  static bool subtype(SubtypeCheck& c, int32_t w) { return c.dec.op(w) == kBool; }
-  static bool decode(Decoder& d, int32_t, bool& v) {
-    uint8_t b;
+  static bool decode(Decoder& d, int32_t w, bool& v) {
+    if (d.op(w) != kBool) return d.mismatch(w, "bool");
+    uint8_t b = 0;
     if (!d.read_byte(b)) return false;
     if (b > 1) return d.fail("bool byte is not 0 or 1");
     v = b == 1;
@@ -324,8 +298,14 @@ struct Candid<T, std::enable_if_t<std::is_integral_v<T> && !std::is_same_v<T, bo
     U u = static_cast<U>(v);
     for (size_t i = 0; i < sizeof(T); ++i) e.out().push_back(static_cast<uint8_t>(u >> (8 * i)));
   }
-  static bool subtype(SubtypeCheck& c, int32_t w) { return c.dec.op(w) == kOp; }
-  static bool decode(Decoder& d, int32_t, T& v) {
+  static constexpr const char* kName = std::is_signed_v<T>
+      ? (sizeof(T) == 1 ? "int8" : sizeof(T) == 2 ? "int16" : sizeof(T) == 4 ? "int32" : "int64")
+      : (sizeof(T) == 1 ? "nat8" : sizeof(T) == 2 ? "nat16" : sizeof(T) == 4 ? "nat32" : "nat64");
+  static bool decode(Decoder& d, int32_t w, T& v) {
+    if (d.op(w) != kOp) return d.mismatch(w, kName);
+    return read(d, v);
+  }
+  static bool read(Decoder& d, T& v) {
     const uint8_t* p;
     if (!d.read_bytes(sizeof(T), p)) return false;
     using U = std::make_unsigned_t<T>;
@@ -348,10 +328,10 @@ struct Candid<T, std::enable_if_t<std::is_floating_point_v<T>>> {
     std::memcpy(&b, &v, sizeof b);
     Candid<Bits>::encode(e, b);
   }
-  static bool subtype(SubtypeCheck& c, int32_t w) { return c.dec.op(w) == kOp; }
   static bool decode(Decoder& d, int32_t w, T& v) {
+    if (d.op(w) != kOp) return d.mismatch(w, sizeof(T) == 4 ? "float32" : "float64");
     Bits b;
-    if (!Candid<Bits>::decode(d, w, b)) return false;
+    if (!Candid<Bits>::read(d, b)) return false;
     std::memcpy(&v, &b, sizeof b);
     return true;
   }
@@ -362,8 +342,10 @@ struct Candid<Nat> {
   static constexpr bool kNullable = false;
   static int32_t type(TypeTable&) { return kNat; }
   static void encode(Encoder& e, const Nat& v) { put_leb(e.out(), v.value); }
-  static bool subtype(SubtypeCheck& c, int32_t w) { return c.dec.op(w) == kNat; }
-  static bool decode(Decoder& d, int32_t, Nat& v) { return d.read_leb(v.value); }
+  static bool decode(Decoder& d, int32_t w, Nat& v) {
+    if (d.op(w) != kNat) return d.mismatch(w, "nat");
+    return d.read_leb(v.value);
+  }
 };
 
 template <>
@@ -371,13 +353,10 @@ struct Candid<Int> {
   static constexpr bool kNullable = false;
   static int32_t type(TypeTable&) { return kInt; }
   static void encode(Encoder& e, const Int& v) { put_sleb(e.out(), v.value); }
-  static bool subtype(SubtypeCheck& c, int32_t w) {
-    int32_t op = c.dec.op(w);
-    return op == kInt || op == kNat;  // nat <: int
-  }
   static bool decode(Decoder& d, int32_t w, Int& v) {
     if (d.op(w) == kInt) return d.read_sleb(v.value);
-    u128 n;
+    if (d.op(w) != kNat) return d.mismatch(w, "int");  // nat <: int
+    u128 n = 0;
     if (!d.read_leb(n)) return false;
     if (n >> 127) return d.fail("nat too large for a 128-bit int");
     v.value = static_cast<i128>(n);
@@ -393,8 +372,10 @@ struct Candid<std::string> {
     put_leb(e.out(), s.size());
     e.out().insert(e.out().end(), s.begin(), s.end());
   }
-  static bool subtype(SubtypeCheck& c, int32_t w) { return c.dec.op(w) == kText; }
-  static bool decode(Decoder& d, int32_t, std::string& s) { return d.read_text(s); }
+  static bool decode(Decoder& d, int32_t w, std::string& s) {
+    if (d.op(w) != kText) return d.mismatch(w, "text");
+    return d.read_text(s);
+  }
 };
 
 template <>
@@ -406,8 +387,11 @@ struct Candid<Principal> {
     put_leb(e.out(), p.bytes.size());
     e.out().insert(e.out().end(), p.bytes.begin(), p.bytes.end());
   }
-  static bool subtype(SubtypeCheck& c, int32_t w) { return c.dec.op(w) == kPrincipal; }
-  static bool decode(Decoder& d, int32_t, Principal& p) { return d.read_principal(p); }
+  // A service reference is a principal too (the suite's "service value decodes at principal").
+  static bool decode(Decoder& d, int32_t w, Principal& p) {
+    if (d.op(w) != kPrincipal && d.op(w) != kService) return d.mismatch(w, "principal");
+    return d.read_principal(p);
+  }
 };
 
 template <>
@@ -415,8 +399,9 @@ struct Candid<Null> {
   static constexpr bool kNullable = true;
   static int32_t type(TypeTable&) { return kNull; }
   static void encode(Encoder&, const Null&) {}
-  static bool subtype(SubtypeCheck& c, int32_t w) { return c.dec.op(w) == kNull; }
-  static bool decode(Decoder&, int32_t, Null&) { return true; }
+  static bool decode(Decoder& d, int32_t w, Null&) {
+    return d.op(w) == kNull || d.mismatch(w, "null");
+  }
 };
 
 template <>
@@ -424,12 +409,11 @@ struct Candid<Reserved> {
   static constexpr bool kNullable = true;
   static int32_t type(TypeTable&) { return kReserved; }
   static void encode(Encoder&, const Reserved&) {}
-  static bool subtype(SubtypeCheck&, int32_t) { return true; }
   static bool decode(Decoder& d, int32_t w, Reserved&) { return d.skip(w); }
 };
 
-// opt T, with the spec's coercions: null and reserved read as none, and so does any value whose
-// type is not a subtype of T.
+// opt T, with the spec's coercions: null and reserved read as none, and so does any value that
+// does not fit T (it is then skipped).
 template <class T>
 struct Candid<std::optional<T>> {
   static constexpr bool kNullable = true;
@@ -443,27 +427,32 @@ struct Candid<std::optional<T>> {
     e.out().push_back(v ? 1 : 0);
     if (v) encode_value(e, *v);
   }
-  static bool subtype(SubtypeCheck&, int32_t) { return true; }
   static bool decode(Decoder& d, int32_t w, std::optional<T>& v) {
     v.reset();
     int32_t op = d.op(w);
     if (op == kNull || op == kReserved) return true;
     if (op == kOpt) {
-      uint8_t flag;
+      uint8_t flag = 0;
       if (!d.read_byte(flag)) return false;
       if (flag == 0) return true;
       if (flag != 1) return d.fail("opt flag is not 0 or 1");
-      int32_t inner = d.entry(w).inner;
-      if (!d.enter()) return false;
-      bool ok = opt_fits<T>(d, inner) ? decode_value(d, inner, v.emplace()) : d.skip(inner);
-      d.leave();
-      return ok;
+      return attempt(d, d.entry(w).inner, v);
     }
-    if (Candid<T>::kNullable || !opt_fits<T>(d, w)) return d.skip(w);
+    // A bare value lifts into the opt, unless T itself is nullable (the spec's "not null <: t").
+    if (Candid<T>::kNullable) return d.skip(w);
+    return attempt(d, w, v);
+  }
+  static bool attempt(Decoder& d, int32_t w, std::optional<T>& v) {
+    Decoder::Mark m = d.mark();
     if (!d.enter()) return false;
-    bool ok = decode_value(d, w, v.emplace());
-    d.leave();
-    return ok;
+    if (decode_value(d, w, v.emplace())) {
+      d.leave();
+      return true;
+    }
+    if (!d.type_error()) return false;
+    v.reset();
+    d.restore(m);
+    return d.skip(w);
   }
 };
 
@@ -485,29 +474,29 @@ struct Candid<std::vector<T>> {
       for (const T& x : v) encode_value(e, x);
     }
   }
-  static bool subtype(SubtypeCheck& c, int32_t w) {
-    return c.dec.op(w) == kVec && is_subtype<T>(c, c.dec.entry(w).inner);
-  }
   static bool decode(Decoder& d, int32_t w, std::vector<T>& v) {
     v.clear();
-    size_t n;
+    if (d.op(w) != kVec) return d.mismatch(w, "vec");
+    int32_t inner = d.entry(w).inner;
+    size_t n = 0;
     if (!d.read_length(n)) return false;
     if constexpr (std::is_same_v<T, uint8_t>) {
-      const uint8_t* p;
-      if (!d.charge(n / 16) || !d.read_bytes(n, p)) return false;
-      v.assign(p, p + n);
-      return true;
-    } else {
-      int32_t inner = d.entry(w).inner;
-      if (!d.enter()) return false;
-      for (size_t i = 0; i < n; ++i) {
-        T x{};  // not emplace_back(): std::vector<bool> has no references to bind
-        if (!decode_value(d, inner, x)) return false;
-        v.push_back(std::move(x));
+      if (d.op(inner) == kNat8) {
+        const uint8_t* p;
+        if (!d.charge(n / 16) || !d.read_bytes(n, p)) return false;
+        v.assign(p, p + n);
+        return true;
       }
-      d.leave();
-      return true;
     }
+    // Elements are coerced one by one, so an empty vec fits any vec type.
+    if (!d.enter()) return false;
+    for (size_t i = 0; i < n; ++i) {
+      T x{};  // not emplace_back(): std::vector<bool> has no references to bind
+      if (!decode_value(d, inner, x)) return false;
+      v.push_back(std::move(x));
+    }
+    d.leave();
+    return true;
   }
 };
 
@@ -574,28 +563,24 @@ struct RecordCandid {
     for (size_t i : order())
       Access::visit(i, const_cast<S&>(s), [&](auto& m) { encode_value(e, m); });
   }
-  static bool subtype(SubtypeCheck& c, int32_t w) {
-    if (c.dec.op(w) != kRecord) return false;
-    const auto& fields = c.dec.entry(w).fields;
-    for (size_t i = 0; i < N; ++i) {
-      const WireField* f = find(fields, Access::id(i));
-      bool ok = true;
-      Access::visit_type(i, [&](auto* tag) {
-        using M = std::remove_pointer_t<decltype(tag)>;
-        ok = f ? is_subtype<M>(c, f->type) : Candid<M>::kNullable;
-      });
-      if (!ok) return false;
-    }
-    return true;
-  }
   static bool decode(Decoder& d, int32_t w, S& s) {
+    if (d.op(w) != kRecord) return d.mismatch(w, "record");
     const auto& fields = d.entry(w).fields;
+    // A field the message lacks must be nullable (it then reads as none).
+    for (size_t i = 0; i < N; ++i) {
+      if (find(fields, Access::id(i))) continue;
+      bool nullable = false;
+      Access::visit_type(i, [&](auto* tag) {
+        nullable = Candid<std::remove_pointer_t<decltype(tag)>>::kNullable;
+      });
+      if (!nullable) return d.mismatch("record field " + std::to_string(Access::id(i)) + " is missing");
+    }
     if (!d.enter()) return false;
     const auto& ord = order();
     size_t k = 0;  // next expected field, in id order
     for (const WireField& f : fields) {
       while (k < N && Access::id(ord[k]) < f.id) {
-        Access::visit(ord[k++], s, [](auto& m) { m = {}; });  // missing: nullable (checked)
+        Access::visit(ord[k++], s, [](auto& m) { m = {}; });  // missing: nullable (checked above)
       }
       if (k < N && Access::id(ord[k]) == f.id) {
         bool ok = true;
@@ -699,10 +684,10 @@ struct Candid<std::map<K, V>> {
       encode_value(e, p);
     }
   }
-  static bool subtype(SubtypeCheck& c, int32_t w) { return Candid<std::vector<Pair>>::subtype(c, w); }
   static bool decode(Decoder& d, int32_t w, std::map<K, V>& m) {
     m.clear();
-    size_t n;
+    if (d.op(w) != kVec) return d.mismatch(w, "vec");
+    size_t n = 0;
     if (!d.read_length(n)) return false;
     int32_t inner = d.entry(w).inner;
     if (!d.enter()) return false;
@@ -773,27 +758,15 @@ struct Candid<std::variant<Cs...>> {
     put_leb(e.out(), rank);
     std::visit([&](const auto& c) { encode_value(e, c.value); }, v);
   }
-  static bool subtype(SubtypeCheck& c, int32_t w) {
-    if (c.dec.op(w) != kVariant) return false;
-    for (const WireField& f : c.dec.entry(w).fields) {
-      size_t i = index_of(f.id);
-      if (i == N) return false;
-      bool ok = true;
-      visit_type(i, [&](auto* tag) {
-        using C = std::remove_pointer_t<decltype(tag)>;
-        ok = is_subtype<typename CaseTraits<C>::Type>(c, f.type);
-      });
-      if (!ok) return false;
-    }
-    return true;
-  }
   static bool decode(Decoder& d, int32_t w, V& v) {
+    if (d.op(w) != kVariant) return d.mismatch(w, "variant");
     const auto& fields = d.entry(w).fields;
-    uint64_t tag;
+    uint64_t tag = 0;
     if (!d.read_leb64(tag)) return false;
     if (tag >= fields.size()) return d.fail("variant index out of range");
     const WireField& f = fields[tag];
-    size_t i = index_of(f.id);  // present: checked by subtype()
+    size_t i = index_of(f.id);
+    if (i == N) return d.mismatch("variant case " + std::to_string(f.id) + " is not expected");
     if (!d.enter()) return false;
     bool ok = true;
     emplace(i, v, [&](auto& c) { ok = decode_value(d, f.type, c.value); });
@@ -839,14 +812,8 @@ bool decode_args(Decoder& dec, std::tuple<Ts...>& out) {
     using T = std::remove_reference_t<decltype(v)>;
     if (!ok) return;
     if (i < dec.arg_count()) {
-      int32_t w = dec.arg_type(i);
-      SubtypeCheck chk{dec, {}, 0};
-      if (!is_subtype<T>(chk, w)) {
-        ok = dec.fail("argument " + std::to_string(i) + " has type " + dec.type_name(w) +
-                      ", which does not fit the expected type");
-      } else {
-        ok = decode_value(dec, w, v);
-      }
+      ok = decode_value(dec, dec.arg_type(i), v);
+      if (!ok) dec.prefix_error("argument " + std::to_string(i) + ": ");
     } else if (Candid<T>::kNullable) {
       v = T{};
     } else {

@@ -133,6 +133,8 @@ template <class R, class... A>
 void serve(R (*fn)(A...), const char* method, bool reply_result) {
   begin_message();
   Bytes arg = arg_data();
+  // Installing without an argument often sends no bytes at all: read that as ().
+  if (!reply_result && arg.empty()) arg = {'D', 'I', 'D', 'L', 0, 0};
   std::tuple<std::decay_t<A>...> args;
   std::string error;
   if (!candid::decode(arg.data(), arg.size(), args, &error))
@@ -162,7 +164,8 @@ void serve(R (*fn)(A...), const char* method, bool reply_result) {
 #define CHORUS_UPDATE_AS(fn, name) CHORUS_CDK_EXPORT_("canister_update", fn, name, true)
 #define CHORUS_QUERY_AS(fn, name) CHORUS_CDK_EXPORT_("canister_query", fn, name, true)
 
-// Lifecycle hooks. init and post_upgrade receive the install arguments as their parameters;
+// Lifecycle hooks. init and post_upgrade receive the install arguments as their parameters (an
+// empty argument counts as no arguments);
 // pre_upgrade, heartbeat and the global timer take none. Static constructors have run before
 // init and post_upgrade (whether or not the canister declares them).
 #define CHORUS_CDK_HOOK_(hook, fn, label) \
