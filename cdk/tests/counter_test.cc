@@ -3,135 +3,23 @@
 // client does: installed in a StateMachine and called through every method, with arguments
 // encoded and replies decoded by the host Candid library at the types of its .did file, so that
 // field names and types are checked against what the file promises.
-#include <gtest/gtest.h>
+#include "did_canister.h"
 
 #include <set>
-#include <string>
-
-#include "base/file.h"
-#include "encoding/candid_binary.h"
-#include "encoding/candid_text.h"
-#include "execution/state_machine.h"
-#include "ic0_signatures.h"
-#include "wasm/validator.h"
 
 namespace chorus::cdk {
 namespace {
 
-using execution::CallOutcome;
-using state::Cycles;
-using execution::StateMachine;
-
-const Principal kUser = Principal::self_authenticating(as_bytes("cdk counter test user"));
-
-Bytes read(const std::string& path) {
-  auto r = read_file(path);
-  EXPECT_TRUE(r.ok()) << "cannot read " << path;
-  return r.ok() ? *r : Bytes();
-}
-
-class Counter : public ::testing::Test {
+class Counter : public DidCanister {
  protected:
-  void SetUp() override {
-    wasm_ = read(CHORUS_COUNTER_WASM);
-    Bytes did = read(CHORUS_COUNTER_DID);
-    did_text_.assign(did.begin(), did.end());
-    auto service = candid::parse_did(did_text_);
-    ASSERT_TRUE(service.ok()) << service.error().message();
-    service_ = std::move(service).value();
-  }
-
-  // |text| encoded at the parameter types the .did file gives |method| ("" = init).
-  Bytes args(const std::string& method, const std::string& text) {
-    candid::ArgTypes types = service_->init_arg_types();
-    if (!method.empty()) {
-      auto m = service_->method(method);
-      EXPECT_TRUE(m.ok()) << method << ": " << m.error().message();
-      if (!m.ok()) return {};
-      types = m->args;
-    }
-    auto v = candid::parse_args_at(text, types.table, types.types);
-    EXPECT_TRUE(v.ok()) << text << ": " << v.error().message();
-    if (!v.ok()) return {};
-    auto b = candid::encode(types.table, types.types, *v);
-    EXPECT_TRUE(b.ok());
-    return b.ok() ? *b : Bytes();
-  }
-
-  // The reply decoded at the result types of |method| in the .did file and printed with the
-  // file's field names, or the reject.
-  std::string text_of(const std::string& method, const CallOutcome& o) {
-    if (!o.replied) return o.describe();
-    auto m = service_->method(method);
-    if (!m.ok()) return "no such method in the .did file";
-    auto v = candid::decode(o.reply, m->results.table, m->results.types);
-    if (!v.ok()) return "undecodable: " + v.error().message();
-    return candid::print_args(*v, m->results.table, m->results.types, &service_->field_names());
-  }
-
-  Principal install(const std::string& init = "(null)") {
-    auto id = sm_.create_canister(Cycles(100'000'000'000'000), kUser);
-    EXPECT_TRUE(id.ok());
-    Status s = sm_.install_code(*id, wasm_, args("", init), kUser);
-    EXPECT_TRUE(s.ok()) << s.error().message();
-    return *id;
-  }
-
-  std::string update(const Principal& c, const std::string& method, const std::string& arg) {
-    return text_of(method, sm_.execute_ingress(kUser, c, method, args(method, arg)));
-  }
-  std::string query(const Principal& c, const std::string& method, const std::string& arg) {
-    auto m = service_->method(method);
-    EXPECT_TRUE(m.ok() && m->is_query()) << method << " is a query in the .did file";
-    return text_of(method, sm_.query(kUser, c, method, args(method, arg)));
-  }
-
-  Bytes wasm_;
-  std::string did_text_;
-  std::optional<candid::ServiceInterface> service_;
-  StateMachine sm_;
+  Counter() : DidCanister(CHORUS_COUNTER_WASM, CHORUS_COUNTER_DID) {}
 };
 
-TEST_F(Counter, ImportsOnlyTheSystemApi) {
-  auto m = wasm::decode_and_validate(wasm_);
-  ASSERT_TRUE(m.ok()) << m.error().message();
-  ASSERT_FALSE(m->imports.empty());
-  for (const auto& im : m->imports) {
-    EXPECT_EQ(im.module, "ic0") << im.module << "." << im.name;
-    ASSERT_EQ(im.kind, wasm::ExternKind::kFunc) << im.name;
-    const canisters::Ic0Signature* sig = canisters::find_ic0_signature(im.name);
-    ASSERT_NE(sig, nullptr) << "not a System API function: " << im.name;
-    EXPECT_EQ(m->types[im.func_type], canisters::ic0_func_type(*sig, false)) << im.name;
-  }
-}
+TEST_F(Counter, ImportsOnlyTheSystemApi) { check_imports_only_ic0(); }
 
-TEST_F(Counter, ExportsEveryMethodOfItsDidFile) {
-  auto m = wasm::decode_and_validate(wasm_);
-  ASSERT_TRUE(m.ok());
-  std::set<std::string> exported;
-  for (const auto& x : m->exports)
-    if (x.kind == wasm::ExternKind::kFunc) exported.insert(x.name);
-  std::set<std::string> expected = {"canister_init", "canister_pre_upgrade",
-                                    "canister_post_upgrade"};
-  for (const std::string& name : service_->method_names()) {
-    auto method = service_->method(name);
-    ASSERT_TRUE(method.ok());
-    expected.insert((method->is_query() ? "canister_query " : "canister_update ") + name);
-  }
-  EXPECT_EQ(exported, expected);
-}
+TEST_F(Counter, ExportsEveryMethodOfItsDidFile) { check_exports_match_did(true); }
 
-TEST_F(Counter, CarriesItsDidFileAsPublicCandidServiceMetadata) {
-  auto m = wasm::decode_and_validate(wasm_);
-  ASSERT_TRUE(m.ok());
-  const wasm::CustomSection* found = nullptr;
-  for (const auto& s : m->customs) {
-    EXPECT_NE(s.name, "icp:private candid:service");
-    if (s.name == "icp:public candid:service") found = &s;
-  }
-  ASSERT_NE(found, nullptr);
-  EXPECT_EQ(std::string(as_chars(m->view(found->content))), did_text_);
-}
+TEST_F(Counter, CarriesItsDidFileAsPublicCandidServiceMetadata) { check_candid_service_section(); }
 
 TEST_F(Counter, CountsGreetsAndKeepsProfiles) {
   Principal c = install("(opt \"Hi\")");
