@@ -165,9 +165,11 @@ int32_t __imported_wasi_snapshot_preview1_random_get(int32_t, int32_t) { return 
   ic::trap("exit() called");
 }
 
-// libc's abort would execute `unreachable`; a trap with the reason libc++ printed says more.
+// libc's abort would execute `unreachable`; a trap with a reason (and what libc printed to
+// stderr before, if anything) says more.
 void abort(void) {
-  std::string message = "abort";
+  // libc++ 14 built without exceptions calls abort where it would throw, printing nothing.
+  std::string message = "abort() called (libc++ aborts where it would throw: exceptions are off)";
   if (ic::g_stderr_len > 0) {
     message += ": ";
     message.append(ic::g_stderr_tail, ic::g_stderr_len);

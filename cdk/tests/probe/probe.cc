@@ -46,7 +46,7 @@ CHORUS_UPDATE(apply)
 int32_t log_line(std::string s) { return std::printf("log: %s\n", s.c_str()); }
 CHORUS_UPDATE(log_line)
 
-// libc++ without exceptions aborts on out_of_range; the trap carries its message.
+// libc++ without exceptions aborts on out_of_range; the trap says why it may have.
 uint8_t char_at(std::string s, uint32_t i) { return static_cast<uint8_t>(s.at(i)); }
 CHORUS_QUERY(char_at)
 
