@@ -32,7 +32,6 @@
 #include <cstring>
 #include <map>
 #include <optional>
-#include <set>
 #include <string>
 #include <string_view>
 #include <tuple>
@@ -178,7 +177,8 @@ class Decoder {
   bool read_leb(u128& v);
   bool read_sleb(i128& v);
   bool read_leb64(uint64_t& v);
-  // A LEB128 length that cannot exceed the bytes left times |per_byte| (0: any, budget-bound).
+  // A LEB128 count that fits size_t. Callers never allocate by it up front: they read element by
+  // element, each charged against the budget, so a huge count fails early.
   bool read_length(size_t& n);
   bool read_text(std::string& s);
   bool read_principal(Principal& p);
