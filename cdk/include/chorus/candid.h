@@ -19,9 +19,10 @@
 //   ic::Null, ic::Reserved                 null, reserved
 //
 // Decoding reads the message's own type table and coerces to the expected C++ types by the spec's
-// subtyping rules: nat reads as int, extra record fields and arguments are skipped, missing ones
-// of an opt, null or reserved type read as none, variants may have fewer cases than expected, and
-// an opt reads as none whatever does not fit (the "opt" rule of the spec). The input is
+// coercion rules, value by value as the spec defines them: nat reads as int, extra record fields
+// and arguments are skipped, missing ones of an opt, null or reserved type read as none, a variant
+// value must use a case the expected type has, an empty vec fits any vec, and an opt reads as none
+// whatever value does not fit (the "opt" rule; the value is then skipped). The input is
 // untrusted: the table is validated, nesting and total work are bounded, and every read is
 // bounds-checked; a failure is a value (false plus Decoder::error()), never a crash.
 #pragma once
