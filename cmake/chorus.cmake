@@ -71,3 +71,47 @@ function(chorus_c_canister name)
     VERBATIM)
   add_custom_target(${name} ALL DEPENDS ${ARG_OUTPUT})
 endfunction()
+
+# chorus_cpp_canister(NAME OUTPUT file.wasm SOURCES a.cc [DID file.did] [FLAGS ...] [DEPENDS ...]):
+# a C++20 canister built with Debian's clang++ for wasm32-wasi against wasi-libc and libc++
+# (exceptions and RTTI off), linked with the cdk runtime (cdk/src), which resolves the WASI
+# functions libc needs inside the module so that it imports only "ic0". With DID, llvm-objcopy
+# then embeds the file as the custom section "icp:public candid:service". DEPENDS lists further
+# files (headers) whose change rebuilds the canister.
+find_program(CHORUS_CLANGXX NAMES clang++ clang++-14)
+find_program(CHORUS_LLVM_OBJCOPY NAMES llvm-objcopy llvm-objcopy-14)
+set(CHORUS_CDK_SOURCES ${CMAKE_SOURCE_DIR}/cdk/src/candid.cc ${CMAKE_SOURCE_DIR}/cdk/src/cdk.cc)
+set(CHORUS_CDK_HEADERS ${CMAKE_SOURCE_DIR}/cdk/include/ic0.h
+  ${CMAKE_SOURCE_DIR}/cdk/include/chorus/candid.h ${CMAKE_SOURCE_DIR}/cdk/include/chorus/cdk.h)
+function(chorus_cpp_canister name)
+  cmake_parse_arguments(ARG "" "OUTPUT;DID" "SOURCES;FLAGS;DEPENDS" ${ARGN})
+  if(NOT CHORUS_CLANGXX OR NOT CHORUS_LLVM_OBJCOPY)
+    message(FATAL_ERROR "clang++ and llvm-objcopy are needed to build C++ canisters (./x installs them)")
+  endif()
+  if(NOT EXISTS /usr/lib/wasm32-wasi/libc++.a)
+    message(FATAL_ERROR "libc++ for wasm32 is missing: apt-get install wasi-libc libc++-14-dev-wasm32 "
+      "libc++abi-14-dev-wasm32 libclang-rt-14-dev-wasm32 (./x installs them)")
+  endif()
+  set(sources)
+  foreach(s ${ARG_SOURCES})
+    list(APPEND sources ${CMAKE_CURRENT_SOURCE_DIR}/${s})
+  endforeach()
+  set(linked ${ARG_OUTPUT})
+  set(post)
+  if(ARG_DID)
+    set(did ${CMAKE_CURRENT_SOURCE_DIR}/${ARG_DID})
+    set(linked ${ARG_OUTPUT}.nodid)
+    set(post COMMAND ${CHORUS_LLVM_OBJCOPY} "--add-section=icp:public candid:service=${did}"
+      ${linked} ${ARG_OUTPUT})
+  endif()
+  add_custom_command(OUTPUT ${ARG_OUTPUT}
+    COMMAND ${CHORUS_CLANGXX} --target=wasm32-wasi --sysroot=/usr -std=c++20 -O2
+      -fno-exceptions -fno-rtti -Wall -Wextra -I${CMAKE_SOURCE_DIR}/cdk/include
+      -nostartfiles -Wl,--no-entry -Wl,--export-table -Wl,--strip-debug -Wl,-z,stack-size=1048576
+      ${ARG_FLAGS} -o ${linked} ${sources} ${CHORUS_CDK_SOURCES}
+    ${post}
+    DEPENDS ${sources} ${did} ${CHORUS_CDK_SOURCES} ${CHORUS_CDK_HEADERS} ${ARG_DEPENDS}
+    COMMENT "clang++ --target=wasm32-wasi: ${name}"
+    VERBATIM)
+  add_custom_target(${name} ALL DEPENDS ${ARG_OUTPUT})
+endfunction()
