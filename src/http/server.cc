@@ -212,6 +212,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
     phase_ = Phase::kHeader;
     timed_out_ = false;
     keep_alive_ = true;
+    head_ = false;
     arm(core_->config.header_timeout);
     parser_.emplace();
     parser_->header_limit(static_cast<uint32_t>(core_->config.max_header_bytes));
@@ -368,6 +369,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
     if (ec) return close_now();
     if (close || stopping_) return linger_close();
     if (buffer_.size() > 0) return read_header();  // a pipelined request already read
+    buffer_.shrink_to_fit();  // idle connections should not each keep a 64 KiB read buffer
     phase_ = Phase::kIdle;
     arm(core_->config.idle_timeout);
     socket_.async_wait(tcp::socket::wait_read, [self = shared_from_this()](error_code wec) {
