@@ -53,6 +53,20 @@ bool iequals(std::string_view a, std::string_view b) {
   return true;
 }
 
+// RFC 9110: a name is a token; a value has no CR, LF or NUL.
+bool valid_header(std::string_view name, std::string_view value) {
+  static constexpr std::string_view kTokenPunctuation = "!#$%&'*+-.^_`|~";
+  if (name.empty()) return false;
+  for (char c : name) {
+    bool alnum = (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+    if (!alnum && kTokenPunctuation.find(c) == std::string_view::npos) return false;
+  }
+  for (char c : value) {
+    if (c == '\r' || c == '\n' || c == '\0') return false;
+  }
+  return true;
+}
+
 HttpResponse text_response(int status, std::string message) {
   HttpResponse r;
   r.status = status;
@@ -342,6 +356,11 @@ class Connection : public std::enable_shared_from_this<Connection> {
       if (iequals(name, "content-length") || iequals(name, "transfer-encoding") ||
           iequals(name, "connection")) {
         continue;  // framing is the server's
+      }
+      if (!valid_header(name, value)) {
+        // A CR or LF would let a value (perhaps derived from a request) inject headers.
+        core_->log("handler answered an invalid header '" + name + "'; left out");
+        continue;
       }
       res->insert(name, value);
     }
