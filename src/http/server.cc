@@ -26,12 +26,12 @@ namespace server_internal {
 
 class Connection;
 
-// After a response that ends a connection, unread request bytes are read and dropped for a little
-// while before closing: closing a socket with unread data makes the kernel send a reset, which can
-// destroy the response before the client has read it.
-constexpr std::chrono::milliseconds kLinger{1000};
+// After a response that ends a connection, unread request bytes are read and dropped for a while
+// before closing: closing a socket with unread data makes the kernel send a reset, which can
+// destroy the response before the client has read it. A client refused with 413 is usually still
+// sending its body, so up to twice the body limit is drained, for at most kLinger.
+constexpr std::chrono::milliseconds kLinger{5000};
 constexpr std::chrono::milliseconds kStopLinger{100};  // stop() should not wait on peers
-constexpr size_t kMaxDrainBytes = 1 << 20;
 constexpr std::string_view kPreflightMaxAge = "7200";
 
 std::string lower(std::string_view s) {
@@ -169,6 +169,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
   void begin_stop() {
     stopping_ = true;
     if (phase_ == Phase::kIdle || phase_ == Phase::kHeader || phase_ == Phase::kBody) close_now();
+    if (phase_ == Phase::kClosing) arm(kStopLinger);
   }
 
   void force_close() { close_now(); }
@@ -413,7 +414,8 @@ class Connection : public std::enable_shared_from_this<Connection> {
                             [self = shared_from_this()](error_code ec, size_t n) {
                               if (self->phase_ != Phase::kClosing) return;
                               self->drained_ += n;
-                              if (ec || self->drained_ > kMaxDrainBytes) return self->close_now();
+                              size_t limit = 2 * self->core_->config.max_body_bytes + (1 << 20);
+                              if (ec || self->drained_ > limit) return self->close_now();
                               self->drain();
                             });
   }
