@@ -63,6 +63,14 @@ struct ProvisionalCreate {
 // A child process, killed when this goes out of scope.
 struct Child {
   pid_t pid = -1;
+  Child() = default;
+  Child(const Child&) = delete;
+  Child& operator=(const Child&) = delete;
+  Child(Child&& o) noexcept : pid(o.pid) { o.pid = -1; }
+  Child& operator=(Child&& o) noexcept {
+    std::swap(pid, o.pid);
+    return *this;
+  }
   ~Child() {
     if (pid > 0) {
       kill(pid, SIGTERM);
@@ -71,8 +79,13 @@ struct Child {
   }
 };
 
+struct Setup;
+Setup* the_setup = nullptr;  // for die(): the children must not outlive this process
+void stop_children();
+
 [[noreturn]] void die(const std::string& what) {
   std::fprintf(stderr, "replica_bench: %s\n", what.c_str());
+  stop_children();
   std::exit(1);
 }
 
@@ -111,6 +124,38 @@ struct Setup {
   uint16_t peer_port = 0;
 };
 
+void stop_children() {
+  if (the_setup == nullptr) return;
+  for (Child* c : {&the_setup->replica, &the_setup->peer}) {
+    if (c->pid > 0) {
+      kill(c->pid, SIGTERM);
+      waitpid(c->pid, nullptr, 0);
+      c->pid = -1;
+    }
+  }
+}
+
+// The replica's own account of where time went (its /metrics), between two points of the run.
+struct RoundTimes {
+  double round_sum = 0, round_count = 0, log_sum = 0, log_count = 0;
+};
+RoundTimes round_times(uint16_t port) {
+  RoundTimes t;
+  http::HttpClient client("127.0.0.1", port);
+  auto r = client.request("GET", "/metrics");
+  if (!r.ok()) return t;
+  std::string text(r->body.begin(), r->body.end());
+  auto value = [&](const std::string& name) {
+    size_t at = text.find("\n" + name + " ");
+    return at == std::string::npos ? 0.0 : std::strtod(text.c_str() + at + name.size() + 2, nullptr);
+  };
+  t.round_sum = value("chorus_round_seconds_sum");
+  t.round_count = value("chorus_round_seconds_count");
+  t.log_sum = value("chorus_batch_log_append_seconds_sum");
+  t.log_count = value("chorus_batch_log_append_seconds_count");
+  return t;
+}
+
 Bytes envelope(const http::testing::Signer& signer, const std::string& type, const Principal& canister,
                const std::string& method, Bytes arg, uint64_t nonce) {
   cbor::Map content = http::testing::call_content(type, Principal::self_authenticating(signer.der), canister,
@@ -132,8 +177,9 @@ void call_or_die(http::HttpClient& client, const Setup& s, const Principal& cani
 }
 
 Setup& setup() {
-  static Setup* s = [] {
+  static Setup* setup_once = [] {
     auto* s = new Setup;
+    the_setup = s;
     const char* bin = CHORUS_BENCH_REPLICA_BIN;
     const char* motoko = CHORUS_BENCH_MOTOKO_DIR;
     const char* peer_script = CHORUS_BENCH_REPLICA_PEER;
@@ -171,10 +217,17 @@ Setup& setup() {
     s->peer_port = wait_for_port(peer_port_file, s->peer.pid);
     return s;
   }();
-  return *s;
+  return *setup_once;
 }
 
-void report(benchmark::State& state, const bench::LoadResult& r) {
+void report(benchmark::State& state, const bench::LoadResult& r, const RoundTimes* before = nullptr,
+            const RoundTimes* after = nullptr) {
+  if (before && after && after->round_count > before->round_count) {
+    double rounds = after->round_count - before->round_count;
+    state.counters["rounds"] = rounds;
+    state.counters["round_ms"] = 1e3 * (after->round_sum - before->round_sum) / rounds;
+    state.counters["log_append_ms"] = 1e3 * (after->log_sum - before->log_sum) / (after->log_count - before->log_count);
+  }
   state.counters["per_second"] = r.requests_per_second;
   state.counters["p50_ms"] = std::chrono::duration<double, std::milli>(r.p50).count();
   state.counters["p99_ms"] = std::chrono::duration<double, std::milli>(r.p99).count();
@@ -228,10 +281,15 @@ void BM_Update(benchmark::State& state, bool peer, double rate, size_t connectio
     c.duration = std::chrono::milliseconds(static_cast<int64_t>(seconds * 1000));
     c.make_request = [&](size_t, uint64_t) {
       size_t i = cursor++;
+      // The peer does not deduplicate: it may see an envelope twice. The replica must not.
+      if (peer) i %= bodies.size();
       if (i >= bodies.size()) die("ran out of prepared update envelopes");
       return bench::HttpRequestSpec{"POST", target, {{"content-type", "application/cbor"}}, bodies[i]};
     };
-    report(state, load_or_die(c));
+    RoundTimes before = round_times(s.port);
+    bench::LoadResult result = load_or_die(c);
+    RoundTimes after = round_times(s.port);
+    report(state, result, peer ? nullptr : &before, peer ? nullptr : &after);
   }
 }
 

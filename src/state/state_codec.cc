@@ -104,14 +104,10 @@ class Writer : public Emitter<Writer> {
   Bytes b_;
 };
 
-// GCC 12 warns, wrongly, that comparing two vectors may read past the end (-Wstringop-overread).
-#pragma GCC diagnostic push
-#pragma GCC diagnostic ignored "-Wstringop-overread"
 template <typename K>
 bool key_less(const K& a, const K& b) {
   return a < b;
 }
-#pragma GCC diagnostic pop
 
 class Reader {
  public:
