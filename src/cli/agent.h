@@ -47,6 +47,7 @@ struct InstallOptions {
   std::function<void(size_t, size_t)> progress;
 };
 
+// canister_status's reply; numbers the replica leaves out read as 0.
 struct CanisterStatusInfo {
   std::string status;  // running | stopping | stopped
   std::optional<Bytes> module_hash;
@@ -58,10 +59,10 @@ struct CanisterStatusInfo {
   BigInt reserved_cycles;
 };
 
+// What the certified state tree says about a canister (read_state, as `dfx canister info`).
 struct CanisterInfo {
-  std::optional<Bytes> module_hash;
+  std::optional<Bytes> module_hash;  // nullopt: no module installed
   std::vector<Principal> controllers;
-  uint64_t total_num_changes = 0;
 };
 
 struct CanisterLogRecord {

@@ -6,6 +6,7 @@
 #include <optional>
 #include <string>
 
+#include "base/bytes.h"
 #include "base/result.h"
 #include "encoding/principal.h"
 
@@ -25,6 +26,8 @@ struct CommandContext {
   std::string identity_name;  // `--identity NAME`; empty: the store's current identity
   std::string chorus_home;    // empty: $CHORUS_HOME or ~/.config/chorus
   bool verbose = false;       // `--verbose`
+  // The network's root key when the project side knows it (network.json); else fetched.
+  std::optional<Bytes> root_key_der;
   // A canister name or text principal to its id; the default parses a text principal.
   std::function<Result<Principal>(const std::string&)> resolve_canister;
   // Called after `canister create` with (name as given, new id), so a project can remember it.

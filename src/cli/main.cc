@@ -8,6 +8,8 @@
 #include <string>
 
 #include "base/hex.h"
+#include "cli/canister_commands.h"
+#include "cli/identity_commands.h"
 #include "encoding/cbor.h"
 #include "encoding/hash_tree.h"
 #include "encoding/principal.h"
@@ -100,7 +102,14 @@ int main(int argc, char** argv) {
   std::string tree_hex;
   tree_cmd->add_option("hex", tree_hex)->required();
 
+  // Minimal hook for the cli-agent branch; the project side wires the final main.cc.
+  cli::CommandContext ctx;
+  cli::register_global_options(app, ctx);
+  cli::register_canister_commands(app, ctx);
+  cli::register_identity_commands(app, ctx);
+
   CLI11_PARSE(app, argc, argv);
+  if (app.got_subcommand("canister") || app.got_subcommand("identity")) return ctx.exit_code;
 
   if (app.got_subcommand("version")) {
     std::printf("chorus %s\n", CHORUS_VERSION);
