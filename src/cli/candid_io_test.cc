@@ -88,7 +88,8 @@ TEST(CandidIoTest, InitArgumentsOfAServiceClass) {
   EXPECT_EQ(types_of(*a), (std::vector<std::string>{"opt text"}));
   auto none = encode_init_args(&i, "");
   ASSERT_TRUE(none.ok()) << "a missing trailing opt argument is null";
-  EXPECT_FALSE(encode_init_args(&i, "(5)").ok());
+  // 5 at opt text reads as null (the spec's opt rule); two arguments are one too many.
+  EXPECT_FALSE(encode_init_args(&i, "(opt \"a\", 5)").ok());
 }
 
 TEST(CandidIoTest, UntypedArgumentsTakeTheTypesTheTextImplies) {
@@ -148,7 +149,7 @@ TEST(CandidIoTest, RepliesPrintWithFieldNamesAsCandidAndJson) {
 
   // A reply of another type is refused at the method's types.
   auto other = encode_untyped_args("(\"x\")");
-  EXPECT_FALSE(format_reply(&i, "get_profile", *other, OutputFormat::kCandid).ok());
+  EXPECT_FALSE(format_reply(&i, "add", *other, OutputFormat::kCandid).ok());
   EXPECT_FALSE(parse_output_format("yaml").ok());
 }
 

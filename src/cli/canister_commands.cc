@@ -298,16 +298,16 @@ void register_canister_commands(CLI::App& app, CommandContext& ctx) {
   }
   // Commands that take one canister.
   struct Simple { const char* name; const char* help; };
-  for (Simple s : {Simple{"status", "the canister's status, controllers, module hash, memory and cycles"},
+  for (Simple spec : {Simple{"status", "the canister's status, controllers, module hash, memory and cycles"},
                    Simple{"start", "start a stopped canister"},
                    Simple{"stop", "stop a canister (it finishes open calls first)"},
                    Simple{"delete", "delete a stopped canister"},
                    Simple{"logs", "the canister's log (debug prints and traps)"},
                    Simple{"info", "controllers and module hash from the certified state"}}) {
     auto name = std::make_shared<std::string>();
-    CLI::App* cmd = canister->add_subcommand(s.name, s.help);
+    CLI::App* cmd = canister->add_subcommand(spec.name, spec.help);
     cmd->add_option("canister", *name, "canister id (or name in a project)")->required();
-    std::string which = s.name;
+    std::string which = spec.name;
     cmd->callback([c, name, which] {
       auto id = resolve(*c, *name);
       if (!id.ok()) return (void)fail(*c, id.error().message());

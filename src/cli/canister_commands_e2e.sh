@@ -58,7 +58,7 @@ expect "$(c canister call "$id" get)" "^\(6( : nat)?\)$"
 # Stop, start, top-up, logs.
 expect "$(c canister stop "$id")" "Stopped"
 if out=$(c canister call "$id" inc 2>&1); then fail "a stopped canister answered"; fi
-expect "$out" "stopped"
+expect "$out" "is not running"
 expect "$(c canister start "$id")" "Started"
 expect "$(c canister top-up "$id" --cycles 5000000000000)" "Topped up $id with 5000000000000 cycles"
 c canister logs "$id" >/dev/null
