@@ -1,5 +1,6 @@
 #include "cli/candid_io.h"
 
+#include <cctype>
 #include <map>
 #include <nlohmann/json.hpp>
 
@@ -226,6 +227,128 @@ nlohmann::json to_json(const candid::Value& v, const candid::FieldNames* names, 
   return nullptr;
 }
 
+// Candid text as dfx prints replies: numbers annotated with their type ("33 : nat32"), so that
+// the text reads back at the same type without an interface. Leaves go through print_value.
+class AnnotatedPrinter {
+ public:
+  AnnotatedPrinter(const TypeTable& table, const candid::FieldNames* names) : table_(table), names_(names) {}
+
+  void print(std::string& out, const candid::Value& v, TypeRef t, size_t depth = 0) {
+    using candid::ValueKind;
+    const candid::TypeEntry* e = t.is_prim() || !table_.is_valid(t) ? nullptr : &table_.at(t);
+    if (depth > 200) {
+      out += "…";
+      return;
+    }
+    const char* number = nullptr;
+    switch (v.kind()) {
+      case ValueKind::kNat: number = "nat"; break;
+      case ValueKind::kInt: number = "int"; break;
+      case ValueKind::kNat8: number = "nat8"; break;
+      case ValueKind::kNat16: number = "nat16"; break;
+      case ValueKind::kNat32: number = "nat32"; break;
+      case ValueKind::kNat64: number = "nat64"; break;
+      case ValueKind::kInt8: number = "int8"; break;
+      case ValueKind::kInt16: number = "int16"; break;
+      case ValueKind::kInt32: number = "int32"; break;
+      case ValueKind::kInt64: number = "int64"; break;
+      case ValueKind::kFloat32: number = "float32"; break;
+      case ValueKind::kFloat64: number = "float64"; break;
+      default: break;
+    }
+    if (number != nullptr) {
+      out += candid::print_value(v, table_, t) + " : " + number;
+      return;
+    }
+    switch (v.kind()) {
+      case ValueKind::kOpt:
+        if (!v.has_value()) {
+          out += "null";
+          return;
+        }
+        out += "opt ";
+        print(out, v.opt_value(), e != nullptr && e->kind == candid::Kind::kOpt ? e->inner : TypeRef(), depth + 1);
+        return;
+      case ValueKind::kVec: {
+        TypeRef inner = e != nullptr && e->kind == candid::Kind::kVec ? e->inner : TypeRef();
+        out += "vec {";
+        for (size_t i = 0; i < v.items().size(); ++i) {
+          out += i == 0 ? " " : "; ";
+          print(out, v.items()[i], inner, depth + 1);
+        }
+        out += v.items().empty() ? "}" : " }";
+        return;
+      }
+      case ValueKind::kRecord:
+      case ValueKind::kVariant: {
+        bool record = v.is(ValueKind::kRecord);
+        const auto& fields = v.fields();
+        const std::vector<candid::Field>* types = nullptr;
+        if (e != nullptr && e->kind == (record ? candid::Kind::kRecord : candid::Kind::kVariant)) types = &e->fields;
+        bool tuple = record && !fields.empty();
+        for (size_t i = 0; tuple && i < fields.size(); ++i) tuple = fields[i].id == i;
+        out += record ? "record {" : "variant {";
+        for (size_t i = 0; i < fields.size(); ++i) {
+          const candid::FieldValue& f = fields[i];
+          TypeRef ft;
+          if (types != nullptr) {
+            for (const candid::Field& x : *types) {
+              if (x.id == f.id) ft = x.type;
+            }
+          }
+          out += i == 0 ? " " : "; ";
+          if (!tuple) {
+            out += label(f.id);
+            if (!record && f.value.is(ValueKind::kNull) && ft.is(Prim::kNull)) continue;
+            out += " = ";
+          }
+          print(out, f.value, ft, depth + 1);
+        }
+        out += fields.empty() ? "}" : " }";
+        return;
+      }
+      default: out += candid::print_value(v, table_, t, names_);
+    }
+  }
+
+ private:
+  std::string label(uint32_t id) const {
+    if (names_ != nullptr) {
+      if (auto it = names_->find(id); it != names_->end()) {
+        const std::string& n = it->second;
+        bool plain = !n.empty() && !std::isdigit(static_cast<unsigned char>(n[0]));
+        for (char ch : n) plain = plain && (std::isalnum(static_cast<unsigned char>(ch)) || ch == '_');
+        static const char* const kKeywords[] = {"blob", "bool", "composite_query", "empty", "false", "float32",
+            "float64", "func", "import", "int", "int8", "int16", "int32", "int64", "nat", "nat8", "nat16",
+            "nat32", "nat64", "null", "oneway", "opt", "principal", "query", "record", "reserved", "service",
+            "text", "true", "type", "variant", "vec"};
+        for (const char* k : kKeywords) plain = plain && n != k;
+        if (plain) return n;
+        std::string quoted = "\"";
+        for (char ch : n) {
+          if (ch == '"' || ch == '\\') quoted.push_back('\\');
+          quoted.push_back(ch);
+        }
+        return quoted + "\"";
+      }
+    }
+    return std::to_string(id);
+  }
+
+  const TypeTable& table_;
+  const candid::FieldNames* names_;
+};
+
+std::string print_annotated(const candid::Args& args, const candid::FieldNames* names) {
+  AnnotatedPrinter p(args.table, names);
+  std::string out = "(";
+  for (size_t i = 0; i < args.values.size(); ++i) {
+    if (i) out += ", ";
+    p.print(out, args.values[i], args.types[i]);
+  }
+  return out + ")";
+}
+
 }  // namespace
 
 Result<std::optional<std::string>> module_candid_service(ByteView wasm) {
@@ -304,7 +427,7 @@ Result<std::string> format_reply(const candid::ServiceInterface* iface, std::str
     if (!any.ok()) return any.error().with_context("the reply is not a Candid message (try --output raw)");
     args = std::move(*any);
   }
-  if (format == OutputFormat::kCandid) return candid::print_args(args.values, args.table, args.types, names);
+  if (format == OutputFormat::kCandid) return print_annotated(args, names);
   nlohmann::json out;
   if (args.values.size() == 1) {
     out = to_json(args.values[0], names);

@@ -43,7 +43,8 @@ Result<Bytes> encode_init_args(const candid::ServiceInterface* iface, std::strin
 Result<Bytes> encode_untyped_args(std::string_view text);
 
 // |reply| decoded at |method|'s result types with field names when |iface| is given, else at the
-// types the message declares (fields print as numbers then), in |format|.
+// types the message declares (fields print as numbers then), in |format|. Candid text annotates
+// numbers with their type, as dfx does: `(record { age = 33 : nat32; name = "ann" })`.
 Result<std::string> format_reply(const candid::ServiceInterface* iface, std::string_view method,
                                  ByteView reply, OutputFormat format);
 
