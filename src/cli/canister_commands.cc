@@ -142,7 +142,7 @@ int run_install(CommandContext& ctx, const InstallArgs& a, InstallMode mode) {
   if (!s.ok()) {
     std::string hint;
     const std::string& m = s.error().message();
-    if (mode == InstallMode::kInstall && m.find("non-empty") != std::string::npos) {
+    if (mode == InstallMode::kInstall && (m.find("not empty") != std::string::npos || m.find("non-empty") != std::string::npos)) {
       hint = "; the canister has a module already: use `chorus canister upgrade` (keeps state) or `reinstall`";
     }
     return fail(ctx, "installing " + a.wasm + " on " + id->to_text() + ": " + m + hint);

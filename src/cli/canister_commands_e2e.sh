@@ -50,6 +50,9 @@ expect "$out" "has no method 'nope'"
 expect "$(c canister status "$id")" "Status: running"
 expect "$(c canister status "$id")" "Controllers: $me"
 expect "$(c canister info "$id")" "Module hash: 0x[0-9a-f]{64}"
+# Installing again is refused, and the error says what to use instead.
+if out=$(c canister install "$id" --wasm "$MOTOKO_COUNTER" 2>&1); then fail "a second install succeeded"; fi
+expect "$out" "use \`chorus canister upgrade\`"
 
 # Upgrade: Motoko EOP keeps the Wasm memory by itself, and the state survives.
 expect "$(c canister upgrade "$id" --wasm "$MOTOKO_COUNTER")" "Wasm memory kept"
