@@ -57,18 +57,22 @@ std::string body_text(const Bytes& body) {
   return s;
 }
 
-// Request statuses in the certified tree carry reject codes as LEB128 nats.
-uint32_t read_leb_u32(ByteView b) {
+// The certified tree holds reject codes and /time as LEB128 nats.
+uint64_t read_leb_u64(ByteView b) {
   uint64_t v = 0;
   int shift = 0;
   for (uint8_t byte : b) {
-    if (shift > 35) break;
+    if (shift > 63) break;
     v |= uint64_t(byte & 0x7f) << shift;
     shift += 7;
     if (!(byte & 0x80)) break;
   }
-  return static_cast<uint32_t>(v);
+  return v;
 }
+uint32_t read_leb_u32(ByteView b) { return static_cast<uint32_t>(read_leb_u64(b)); }
+
+// How far a certificate's /time may be from this machine's clock: older ones could be replays.
+constexpr uint64_t kMaxCertificateSkewNanos = 5ull * 60 * 1'000'000'000;
 
 std::string lookup_text(const HashTree& tree, const std::vector<Bytes>& path) {
   auto r = lookup_path(tree, path);
@@ -172,6 +176,14 @@ struct Agent::Impl {
     if (Status s = verify_certificate(cert, raw_root_key(), ecid); !s.ok()) {
       return Error("the replica's certificate does not verify under the root key: " + s.error().message());
     }
+    auto t = lookup_path(cert.tree, {"time"});
+    if (t.kind != LookupResult::Kind::kFound) return Error("the replica's certificate has no /time");
+    uint64_t time = read_leb_u64(t.value), now = wall_nanos();
+    uint64_t skew = time > now ? time - now : now - time;
+    if (skew > kMaxCertificateSkewNanos) {
+      return Error("the replica's certificate is " + std::to_string(skew / 1'000'000'000) +
+                   " s away from this machine's clock (more than 5 minutes): a stale answer, or a clock to fix");
+    }
     return cert;
   }
 
@@ -253,9 +265,8 @@ struct Agent::Impl {
     }
   }
 
-  Result<Bytes> node_key(const Principal& ecid, const Certificate& any, const Bytes& node) {
+  Result<Bytes> node_key(const Principal& ecid, const Bytes& node) {
     if (auto it = node_keys.find(node); it != node_keys.end()) return it->second;
-    (void)any;
     CHORUS_ASSIGN_OR_RETURN(Certificate cert, read_state(ecid, {{to_bytes("subnet")}}, "node keys"));
     Principal subnet = cert.delegation ? cert.delegation->subnet_id : Principal::self_authenticating(root_key_der);
     Bytes sid(subnet.bytes().begin(), subnet.bytes().end());
@@ -399,7 +410,7 @@ Result<Bytes> Agent::query(const Principal& canister, const std::string& method,
       if (!node || !ts || !s || !node->is(cbor::Type::kBytes) || !s->is(cbor::Type::kBytes)) {
         return Error("malformed node signature in the query answer");
       }
-      CHORUS_ASSIGN_OR_RETURN(Bytes der, impl_->node_key(ecid, Certificate{}, node->bytes_value()));
+      CHORUS_ASSIGN_OR_RETURN(Bytes der, impl_->node_key(ecid, node->bytes_value()));
       cbor::Map signed_map{{text("status"), *status}};
       for (const char* f : {"reply", "reject_code", "reject_message", "error_code"}) {
         if (const Value* x = m.find(f)) signed_map.emplace_back(text(f), *x);

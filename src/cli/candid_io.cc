@@ -43,10 +43,11 @@ Result<std::map<std::string, Bytes>> custom_sections(ByteView wasm_in) {
   }
   static constexpr uint8_t kHeader[] = {0x00, 0x61, 0x73, 0x6d};
   if (wasm.size() < 8 || !bytes_equal(wasm.first(4), kHeader)) return Error("not a WebAssembly module (no \\0asm header)");
-  auto leb = [&](size_t& pos) -> Result<uint64_t> {
+  // Reads a LEB128 at |pos|, never at or past |limit|.
+  auto leb = [&](size_t& pos, size_t limit) -> Result<uint64_t> {
     uint64_t v = 0;
     for (int shift = 0; shift < 35; shift += 7) {
-      if (pos >= wasm.size()) break;
+      if (pos >= limit) break;
       uint8_t b = wasm[pos++];
       v |= uint64_t(b & 0x7f) << shift;
       if (!(b & 0x80)) return v;
@@ -57,12 +58,12 @@ Result<std::map<std::string, Bytes>> custom_sections(ByteView wasm_in) {
   size_t pos = 8;
   while (pos < wasm.size()) {
     uint8_t id = wasm[pos++];
-    CHORUS_ASSIGN_OR_RETURN(uint64_t size, leb(pos));
+    CHORUS_ASSIGN_OR_RETURN(uint64_t size, leb(pos, wasm.size()));
     if (size > wasm.size() - pos) return Error("a section of the module runs past its end");
     size_t end = pos + size;
     if (id == 0) {
       size_t p = pos;
-      CHORUS_ASSIGN_OR_RETURN(uint64_t n, leb(p));
+      CHORUS_ASSIGN_OR_RETURN(uint64_t n, leb(p, end));
       if (n > end - p) return Error("a custom section name runs past its section");
       std::string name(reinterpret_cast<const char*>(wasm.data() + p), n);
       p += n;

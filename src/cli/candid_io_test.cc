@@ -196,6 +196,9 @@ TEST(CandidIoTest, MetadataOfRealModules) {
   EXPECT_FALSE(module_candid_service(to_bytes("not wasm")).ok());
   Bytes truncated(cdk->begin(), cdk->begin() + 20);
   EXPECT_FALSE(module_candid_service(truncated).ok());
+  // An empty custom section whose name length would be read from the next section (a fuzzer find).
+  Bytes empty_custom = {0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00, 0x00, 0x00, 0x05, 0x03, 0x01, 0x00, 0x00};
+  EXPECT_FALSE(module_candid_service(empty_custom).ok());
 }
 
 }  // namespace
