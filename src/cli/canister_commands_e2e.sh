@@ -83,10 +83,28 @@ expect "$out" 'age = 33 : nat32'
 expect "$out" 'email = opt "a@x"'
 expect "$(c canister call "$cpp" get_profile '("ann")' --output json)" '"age": 33'
 expect "$(c canister call "$cpp" whoami)" "$me"
+# The debug print of set_profile is in the log; a trap's message too.
+expect "$(c canister logs "$cpp")" "^\[[0-9]+\. [0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9:.]+Z\]: set_profile ann$"
+c canister call "$cpp" add '(18446744073709551615)' >/dev/null
+if out=$(c canister call "$cpp" add '(1)' 2>&1); then fail "an overflow did not trap"; fi
+expect "$out" "the counter would overflow"
+expect "$(c canister logs "$cpp")" "the counter would overflow"
 # Anonymous callers are who they say.
 expect "$(c --identity anonymous canister call "$cpp" whoami)" "2vxsx-fae"
 # A controller-only method refuses another identity, and the error names it.
 c identity new bob >/dev/null
 if out=$(c --identity bob canister status "$cpp" 2>&1); then fail "a non-controller read the status"; fi
 expect "$out" "controller"
+# A module above 1.9 MiB goes up in chunks; without a terminal, one line says so.
+node -e '
+  const fs = require("fs");
+  const wasm = fs.readFileSync(process.argv[1]);
+  const name = Buffer.from("padding"), body = Buffer.concat([Buffer.from([name.length]), name, Buffer.alloc(1900000, 0xab)]);
+  const leb = []; let n = body.length; do { let b = n & 0x7f; n >>= 7; leb.push(n ? b | 0x80 : b); } while (n);
+  fs.writeFileSync(process.argv[2], Buffer.concat([wasm, Buffer.from([0, ...leb]), body]));
+' "$MOTOKO_COUNTER" "$tmp/big.wasm"
+big=$(c canister create)
+out=$(c canister install "$big" --wasm "$tmp/big.wasm" 2>&1 </dev/null)
+expect "$out" "Uploaded 2\.[0-9] MiB in 3 chunks"
+expect "$(c canister call "$big" inc)" "^\(1 : nat\)$"
 echo "ok"
