@@ -89,8 +89,9 @@ class Agent {
   const Identity& identity() const;
   const AgentOptions& options() const;
 
-  // v4 call (falls back to polling read_state on 202; v2 if v4 is 404), certificate verified
-  // under the root key; the reply bytes, or an Error whose message is CallError::describe().
+  // v4 call (falls back to polling read_state on 202; v3, then v2, if v4 is 404), certificate
+  // verified under the root key and refused when its /time is more than 5 minutes from this
+  // machine's clock; the reply bytes, or an Error whose message is CallError::describe().
   Result<Bytes> update(const Principal& canister, const std::string& method, ByteView arg,
                        std::optional<Principal> effective_canister_id = std::nullopt);
   // v3 query, node signature verified with the node key from the certified tree.
