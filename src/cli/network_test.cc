@@ -2,11 +2,13 @@
 
 #include <gtest/gtest.h>
 
+#include <signal.h>
 #include <unistd.h>
 
 #include <filesystem>
 
 #include "cli/process.h"
+#include "cli/project.h"
 
 namespace chorus::cli {
 namespace {

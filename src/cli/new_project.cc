@@ -8,13 +8,13 @@ namespace fs = std::filesystem;
 
 namespace {
 
-constexpr const char* kMotokoToml = R"(# The canisters of this project: `chorus deploy` builds, creates and installs them.
+constexpr const char* kMotokoToml = R"T(# The canisters of this project: `chorus deploy` builds, creates and installs them.
 [canisters.backend]
 type = "motoko"
 main = "src/backend/main.mo"
-)";
+)T";
 
-constexpr const char* kMotokoMain = R"(// The backend: a greeting and a counter. The actor is `persistent`, so its variables keep
+constexpr const char* kMotokoMain = R"T(// The backend: a greeting and a counter. The actor is `persistent`, so its variables keep
 // their values across upgrades (enhanced orthogonal persistence).
 import Nat "mo:core/Nat";
 
@@ -35,17 +35,17 @@ persistent actor {
 
   public query func describe() : async Text { "count = " # Nat.toText(count) };
 };
-)";
+)T";
 
-constexpr const char* kCppToml = R"(# The canisters of this project: `chorus deploy` builds, creates and installs them.
+constexpr const char* kCppToml = R"T(# The canisters of this project: `chorus deploy` builds, creates and installs them.
 [canisters.backend]
 type = "cpp"
 sources = ["src/backend/main.cc"]
 did = "src/backend/backend.did"
 init_arg = "(opt \"Hello\")"
-)";
+)T";
 
-constexpr const char* kCppMain = R"(// The backend: a greeting and a counter, written with the Chorus C++ canister kit (cdk).
+constexpr const char* kCppMain = R"T(// The backend: a greeting and a counter, written with the Chorus C++ canister kit (cdk).
 // Static variables live in Wasm memory, which an upgrade replaces: pre_upgrade saves them to
 // stable memory and post_upgrade reads them back.
 #include <chorus/cdk.h>
@@ -86,14 +86,14 @@ void post_upgrade(std::optional<std::string> word) {
   greeting = word ? *word : state.greeting;
 }
 CHORUS_POST_UPGRADE(post_upgrade)
-)";
+)T";
 
-constexpr const char* kCppDid = R"(service : (opt text) -> {
+constexpr const char* kCppDid = R"T(service : (opt text) -> {
   greet : (text) -> (text) query;
   inc : () -> (nat64);
   get : () -> (nat64) query;
 }
-)";
+)T";
 
 constexpr const char* kGitignore = ".chorus/\n";
 

@@ -17,7 +17,7 @@ fs::path temp_dir(const std::string& name) {
 }
 
 TEST(Project, ParsesEveryType) {
-  auto p = parse_project(R"(
+  auto p = parse_project(R"T(
 [canisters.backend]
 type = "motoko"
 main = "src/backend/main.mo"
@@ -32,7 +32,7 @@ flags = ["-DX=1"]
 [canisters.pre]
 type = "wasm"
 wasm = "x.wasm.gz"
-)",
+)T",
                          "chorus.toml", "/p");
   ASSERT_TRUE(p.ok()) << p.error().message();
   ASSERT_EQ(p->canisters.size(), 3u);
