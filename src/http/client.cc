@@ -145,21 +145,26 @@ struct HttpClient::Impl {
   Result<HttpResponse> exchange(const bhttp::request<bhttp::vector_body<uint8_t>>& req, bool head,
                                 Clock::time_point deadline, bool& retryable) {
     retryable = false;
-    error_code ec = run([&](auto handler) { bhttp::async_write(socket, req, handler); }, deadline);
-    if (ec) {
-      retryable = is_closed_by_peer(ec);
-      return Error("sending the request failed: " + ec.message());
+    error_code write_ec =
+        run([&](auto handler) { bhttp::async_write(socket, req, handler); }, deadline);
+    if (write_ec && !is_closed_by_peer(write_ec)) {
+      return Error("sending the request failed: " + write_ec.message());
     }
+    // Even when the server stopped reading and closed, it may have answered first (413 for a body
+    // over its limit, say), so the response is read either way.
     bhttp::response_parser<bhttp::vector_body<uint8_t>> parser;
     parser.body_limit(std::numeric_limits<uint64_t>::max());
     parser.header_limit(1 << 20);
     if (head) parser.skip(true);
-    ec = run([&](auto handler) { bhttp::async_read(socket, buffer, parser, handler); }, deadline);
+    error_code ec =
+        run([&](auto handler) { bhttp::async_read(socket, buffer, parser, handler); }, deadline);
     if (ec) {
       retryable = !parser.got_some() && is_closed_by_peer(ec);
+      if (write_ec) return Error("sending the request failed: " + write_ec.message());
       if (ec == asio::error::timed_out) return Error("no response within the timeout");
       return Error("reading the response failed: " + ec.message());
     }
+    if (write_ec) close();  // answered, but the connection is unusable
     auto& msg = parser.get();
     HttpResponse out;
     out.status = static_cast<int>(msg.result_int());

@@ -26,12 +26,12 @@ namespace server_internal {
 
 class Connection;
 
-// After a response that ends a connection, unread request bytes are read and dropped for a little
-// while before closing: closing a socket with unread data makes the kernel send a reset, which can
-// destroy the response before the client has read it.
-constexpr std::chrono::milliseconds kLinger{1000};
+// After a response that ends a connection, unread request bytes are read and dropped for a while
+// before closing: closing a socket with unread data makes the kernel send a reset, which can
+// destroy the response before the client has read it. A client refused with 413 is usually still
+// sending its body, so up to twice the body limit is drained, for at most kLinger.
+constexpr std::chrono::milliseconds kLinger{5000};
 constexpr std::chrono::milliseconds kStopLinger{100};  // stop() should not wait on peers
-constexpr size_t kMaxDrainBytes = 1 << 20;
 constexpr std::string_view kPreflightMaxAge = "7200";
 
 std::string lower(std::string_view s) {
@@ -49,6 +49,20 @@ bool iequals(std::string_view a, std::string_view b) {
     if (x >= 'A' && x <= 'Z') x = static_cast<char>(x - 'A' + 'a');
     if (y >= 'A' && y <= 'Z') y = static_cast<char>(y - 'A' + 'a');
     if (x != y) return false;
+  }
+  return true;
+}
+
+// RFC 9110: a name is a token; a value has no CR, LF or NUL.
+bool valid_header(std::string_view name, std::string_view value) {
+  static constexpr std::string_view kTokenPunctuation = "!#$%&'*+-.^_`|~";
+  if (name.empty()) return false;
+  for (char c : name) {
+    bool alnum = (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+    if (!alnum && kTokenPunctuation.find(c) == std::string_view::npos) return false;
+  }
+  for (char c : value) {
+    if (c == '\r' || c == '\n' || c == '\0') return false;
   }
   return true;
 }
@@ -155,6 +169,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
   void begin_stop() {
     stopping_ = true;
     if (phase_ == Phase::kIdle || phase_ == Phase::kHeader || phase_ == Phase::kBody) close_now();
+    if (phase_ == Phase::kClosing) arm(kStopLinger);
   }
 
   void force_close() { close_now(); }
@@ -212,6 +227,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
     phase_ = Phase::kHeader;
     timed_out_ = false;
     keep_alive_ = true;
+    head_ = false;
     arm(core_->config.header_timeout);
     parser_.emplace();
     parser_->header_limit(static_cast<uint32_t>(core_->config.max_header_bytes));
@@ -342,6 +358,11 @@ class Connection : public std::enable_shared_from_this<Connection> {
           iequals(name, "connection")) {
         continue;  // framing is the server's
       }
+      if (!valid_header(name, value)) {
+        // A CR or LF would let a value (perhaps derived from a request) inject headers.
+        core_->log("handler answered an invalid header '" + name + "'; left out");
+        continue;
+      }
       res->insert(name, value);
     }
     if (core_->config.cors) res->set(bhttp::field::access_control_allow_origin, "*");
@@ -368,6 +389,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
     if (ec) return close_now();
     if (close || stopping_) return linger_close();
     if (buffer_.size() > 0) return read_header();  // a pipelined request already read
+    buffer_.shrink_to_fit();  // idle connections should not each keep a 64 KiB read buffer
     phase_ = Phase::kIdle;
     arm(core_->config.idle_timeout);
     socket_.async_wait(tcp::socket::wait_read, [self = shared_from_this()](error_code wec) {
@@ -392,7 +414,8 @@ class Connection : public std::enable_shared_from_this<Connection> {
                             [self = shared_from_this()](error_code ec, size_t n) {
                               if (self->phase_ != Phase::kClosing) return;
                               self->drained_ += n;
-                              if (ec || self->drained_ > kMaxDrainBytes) return self->close_now();
+                              size_t limit = 2 * self->core_->config.max_body_bytes + (1 << 20);
+                              if (ec || self->drained_ > limit) return self->close_now();
                               self->drain();
                             });
   }

@@ -66,7 +66,8 @@ struct ServerConfig {
   std::chrono::milliseconds stop_grace{5000};
   size_t max_connections = 10000;  // connections accepted beyond this are closed at once
   bool cors = true;                // Access-Control-Allow-Origin: * and OPTIONS preflights
-  // Where the server reports handler exceptions and other anomalies; null: standard error.
+  // Where the server reports handler exceptions and other anomalies, called from io threads;
+  // null: standard error.
   std::function<void(std::string_view)> log;
 };
 
@@ -85,7 +86,7 @@ class HttpServer {
   // Returns an error if the address cannot be resolved or bound, or the config is unusable.
   static Result<std::unique_ptr<HttpServer>> start(ServerConfig config, Handler handler);
 
-  ~HttpServer();  // stop()s
+  ~HttpServer();  // stop()s (same REQUIRES)
   HttpServer(const HttpServer&) = delete;
   HttpServer& operator=(const HttpServer&) = delete;
 
@@ -95,6 +96,7 @@ class HttpServer {
   // Graceful: stops accepting, closes connections with no response pending, lets pending
   // responses be written (with Connection: close) for up to stop_grace, then closes the rest and
   // joins the io threads. Idempotent; Responders called afterwards do nothing.
+  // REQUIRES: not called from a Handler or another io thread of this server (it joins them).
   void stop();
 
   ServerStats stats() const;

@@ -296,6 +296,25 @@ TEST_F(ReplicaTest, CreateInstallUpdateAndQueryWithCertifiedAnswers) {
   EXPECT_EQ(Agent::to_string(*q), "persisted");
 }
 
+TEST_F(ReplicaTest, QueriesSeeADataCertificateOfTheCertifiedData) {
+  Principal id = install_universal();
+  Program set;
+  set.push_blob("certified!").certified_data_set().reply("set");
+  ASSERT_TRUE(call_v4(id, "update", set.bytes()).ok());
+  Program get;
+  get.data_certificate().reply_blob();
+  auto blob = query(id, get.bytes());
+  ASSERT_TRUE(blob.ok()) << blob.error().message();
+  auto cert = Certificate::decode(*blob);
+  ASSERT_TRUE(cert.ok()) << cert.error().message();
+  ASSERT_TRUE(verify_certificate(*cert, raw_root_key(), id).ok());
+  Bytes cid(id.bytes().begin(), id.bytes().end());
+  auto data = lookup_path(cert->tree, std::vector<Bytes>{to_bytes("canister"), cid, to_bytes("certified_data")});
+  ASSERT_EQ(data.kind, LookupResult::Kind::kFound);
+  EXPECT_EQ(std::string(data.value.begin(), data.value.end()), "certified!");
+  EXPECT_EQ(lookup_path(cert->tree, {"time"}).kind, LookupResult::Kind::kFound);
+}
+
 TEST_F(ReplicaTest, AsynchronousCallIsAcceptedThenReadableByItsSender) {
   Principal id = install_universal();
   Signer alice = http::testing::ed25519_signer(7);
