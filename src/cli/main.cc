@@ -1,5 +1,7 @@
-// `chorus`: the developer command line. Until the replica exists it offers the wire-format tools
-// a developer needs to look inside IC traffic: principals, CBOR, request ids and hash trees.
+// `chorus`: the developer command line. Projects, builds, deploys and the local network
+// (project_commands.h), canisters (canister_commands.h), identities (identity_commands.h), and the
+// wire-format tools a developer needs to look inside IC traffic: principals, CBOR, request ids
+// and hash trees.
 #include <CLI/CLI.hpp>
 
 #include <cstdio>
@@ -8,6 +10,9 @@
 #include <string>
 
 #include "base/hex.h"
+#include "cli/canister_commands.h"
+#include "cli/identity_commands.h"
+#include "cli/project_commands.h"
 #include "encoding/cbor.h"
 #include "encoding/hash_tree.h"
 #include "encoding/principal.h"
@@ -18,23 +23,23 @@ namespace {
 
 constexpr const char* kAbout = R"(Chorus — an implementation of the Internet Computer protocol in C++.
 
-What works so far:
-  - wire formats: principals, CBOR, request ids, hash trees and witnesses
-  - Candid: binary and text formats, .did service files
-  - cryptography: BLS12-381 certificates and delegations, threshold BLS and key generation,
-    canister signatures, WebAuthn, Ed25519, ECDSA P-256 and secp256k1
-  - WebAssembly: decoder, validator, interpreter, linear memory (see `chorus-wasm`)
+A project, from nothing to a call:
+  chorus new hello                    # a Motoko backend (--type cpp: C++ with the cdk)
+  cd hello
+  chorus start --background           # the local network: one replica, state in .chorus/
+  chorus deploy                       # build, create, install (later: upgrade, state kept)
+  chorus canister call backend greet '("world")'
+  chorus stop
 
-Try:
+More: chorus status | build | canister --help | identity --help; --verbose shows the requests.
+
+Wire-format tools:
   chorus principal rwlgt-iiaaa-aaaaa-aaaaa-cai
   chorus principal --canister-index 2
   chorus cbor d9d9f7a26161016162820203
   chorus request-id <hex of a CBOR request content or envelope>
   chorus hash-tree <hex of a CBOR hash tree>
   chorus-wasm run MODULE.wasm --invoke NAME [ARGS...]
-
-Not yet: execution of canisters, the replica and its HTTP interface, consensus, and the
-developer commands (start, deploy, call); see the open issues.
 )";
 
 // Hex from the argument, or from standard input when the argument is "-".
@@ -73,6 +78,13 @@ int main(int argc, char** argv) {
   app.set_version_flag("--version", std::string("chorus ") + CHORUS_VERSION);
   app.require_subcommand(0, 1);
 
+  // The network commands leave their exit code in ctx (they run from CLI11 callbacks).
+  cli::CommandContext ctx;
+  cli::register_global_options(app, ctx);
+  cli::register_project_commands(app, ctx);
+  cli::register_canister_commands(app, ctx);
+  cli::register_identity_commands(app, ctx);
+
   app.add_subcommand("about", "what this build can do");
   app.add_subcommand("version", "print the version");
 
@@ -101,6 +113,10 @@ int main(int argc, char** argv) {
   tree_cmd->add_option("hex", tree_hex)->required();
 
   CLI11_PARSE(app, argc, argv);
+
+  for (const char* name : {"new", "build", "deploy", "start", "stop", "status", "canister", "identity"}) {
+    if (app.got_subcommand(name)) return ctx.exit_code;
+  }
 
   if (app.got_subcommand("version")) {
     std::printf("chorus %s\n", CHORUS_VERSION);
