@@ -303,3 +303,7 @@ BENCHMARK_CAPTURE(BM_Update, chorus_at_2000_per_s, false, 2000.0, 128)->UseManua
 }  // namespace chorus
 
 BENCHMARK_MAIN();
+namespace chorus { namespace {
+BENCHMARK_CAPTURE(BM_Update, chorus_one_connection, false, 0.0, 1)->UseManualTime()->Iterations(1)->Unit(benchmark::kMillisecond);
+BENCHMARK_CAPTURE(BM_Update, chorus_8_connections, false, 0.0, 8)->UseManualTime()->Iterations(1)->Unit(benchmark::kMillisecond);
+}}

@@ -305,12 +305,9 @@ struct ForestPruner {
   }
 };
 
-HashTree prune_node(const HashTree& t, const PathTrie& trie) {
-  if (trie.whole || t.kind() == HashTree::Kind::kLeaf || t.kind() == HashTree::Kind::kEmpty ||
-      t.kind() == HashTree::Kind::kPruned) {
-    // A leaf below a requested prefix stays, so that lookups below it still answer Absent.
-    return t;
-  }
+// The witness of a forest by flattening it: correct for any forest, but it visits every node of
+// the forest, so prune_forest() below is tried first.
+HashTree prune_by_flattening(const HashTree& t, const PathTrie& trie) {
   std::vector<const HashTree*> forest;
   flatten(t, forest);
   ForestPruner pruner;
@@ -335,6 +332,113 @@ HashTree prune_node(const HashTree& t, const PathTrie& trie) {
     }
   }
   return pruner.rebuild(t).first;
+}
+
+// The first or last labeled node of a forest, found along its left or right spine: |node| is null
+// for a forest of Empty nodes only; |known| is false when the spine meets a leaf or a pruned
+// node, whose labels cannot be seen.
+struct Edge {
+  const HashTree* node = nullptr;
+  bool known = true;
+};
+
+Edge forest_edge(const HashTree& t, bool last) {
+  switch (t.kind()) {
+    case HashTree::Kind::kEmpty: return {nullptr, true};
+    case HashTree::Kind::kLabeled: return {&t, true};
+    case HashTree::Kind::kFork: {
+      Edge e = forest_edge(last ? t.right() : t.left(), last);
+      if (!e.known || e.node != nullptr) return e;
+      return forest_edge(last ? t.left() : t.right(), last);
+    }
+    default: return {nullptr, false};
+  }
+}
+
+struct Query {
+  const Bytes* label;
+  const PathTrie* sub;
+};
+
+struct Pruned {
+  HashTree tree;
+  bool kept = false;
+};
+
+// The witness of a forest for |queries| (sorted, distinct labels) descending only into the forks
+// the queries lead to, so it costs O(queries · depth²) instead of the forest's size: at a fork,
+// a label up to the left side's last label goes left, one from the right side's first label goes
+// right, and one in between is absent, proven by keeping both of those labels. |keep_first| and
+// |keep_last| ask to keep the forest's first or last label as such a neighbour. Sets |ok| to
+// false (the caller falls back to flattening) when a spine meets a leaf or a pruned node.
+Pruned prune_forest(const HashTree& n, std::span<const Query> queries, bool keep_first,
+                    bool keep_last, bool& ok) {
+  if (!ok) return {};
+  switch (n.kind()) {
+    case HashTree::Kind::kEmpty: return {n, false};
+    case HashTree::Kind::kLabeled: {
+      const PathTrie* hit = nullptr;
+      for (const Query& q : queries) {
+        if (*q.label == n.label()) hit = q.sub;
+      }
+      if (hit != nullptr) return {HashTree::labeled(n.label(), prune_node(n.child(), *hit)), true};
+      if (!queries.empty() || keep_first || keep_last) {
+        return {HashTree::labeled(n.label(), HashTree::pruned(n.child().digest())), true};
+      }
+      return {HashTree::pruned(n.digest()), false};
+    }
+    case HashTree::Kind::kFork: {
+      if (queries.empty() && !keep_first && !keep_last) return {HashTree::pruned(n.digest()), false};
+      Edge left_last = forest_edge(n.left(), true);
+      Edge right_first = forest_edge(n.right(), false);
+      if (!left_last.known || !right_first.known) {
+        ok = false;
+        return {};
+      }
+      std::span<const Query> to_left, to_right;
+      bool absent_between = false;
+      if (left_last.node == nullptr) {
+        to_right = queries;  // nothing labeled on the left
+      } else if (right_first.node == nullptr) {
+        to_left = queries;
+      } else {
+        const Bytes& a = left_last.node->label();
+        const Bytes& b = right_first.node->label();
+        size_t i = 0;
+        while (i < queries.size() && *queries[i].label <= a) ++i;
+        size_t j = i;
+        while (j < queries.size() && *queries[j].label < b) ++j;
+        to_left = queries.subspan(0, i);
+        absent_between = j > i;
+        to_right = queries.subspan(j);
+      }
+      Pruned l = prune_forest(n.left(), to_left, keep_first && left_last.node != nullptr,
+                              (keep_last && right_first.node == nullptr) || absent_between, ok);
+      Pruned r = prune_forest(n.right(), to_right,
+                              (keep_first && left_last.node == nullptr) || absent_between, keep_last, ok);
+      if (!ok) return {};
+      if (!l.kept && !r.kept) return {HashTree::pruned(n.digest()), false};
+      return {HashTree::fork(std::move(l.tree), std::move(r.tree)), true};
+    }
+    default:
+      ok = false;
+      return {};
+  }
+}
+
+HashTree prune_node(const HashTree& t, const PathTrie& trie) {
+  if (trie.whole || t.kind() == HashTree::Kind::kLeaf || t.kind() == HashTree::Kind::kEmpty ||
+      t.kind() == HashTree::Kind::kPruned) {
+    // A leaf below a requested prefix stays, so that lookups below it still answer Absent.
+    return t;
+  }
+  std::vector<Query> queries;
+  queries.reserve(trie.children.size());
+  for (const auto& [label, sub] : trie.children) queries.push_back({&label, &sub});
+  bool ok = true;
+  Pruned p = prune_forest(t, queries, false, false, ok);
+  if (ok) return p.kept ? std::move(p.tree) : HashTree::pruned(t.digest());
+  return prune_by_flattening(t, trie);
 }
 
 }  // namespace

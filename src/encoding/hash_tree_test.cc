@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <functional>
 #include <random>
 
 #include "base/hex.h"
@@ -136,6 +138,76 @@ TEST(HashTree, RandomWitnessesAgreeWithFullTree) {
       EXPECT_EQ(in_witness.kind, in_full.kind);
       EXPECT_TRUE(bytes_equal(in_witness.value, in_full.value));
     }
+  }
+}
+
+// Forests of every shape: random fork structures over sorted labels with Empty nodes mixed in,
+// and pruned subtrees (whose labels cannot be seen, so pruning falls back to flattening). Every
+// requested path, present or absent, looks up in the witness as in the tree.
+TEST(HashTree, WitnessesOfRandomlyShapedForests) {
+  std::mt19937 rng(7);
+  for (int round = 0; round < 300; ++round) {
+    std::vector<std::string> labels;
+    for (int i = 0; i < 1 + static_cast<int>(rng() % 30); ++i) labels.push_back(std::to_string(100 + rng() % 200));
+    std::sort(labels.begin(), labels.end());
+    labels.erase(std::unique(labels.begin(), labels.end()), labels.end());
+    bool with_pruned = round % 5 == 0;
+    // A random binary shape over labels[lo, hi).
+    std::function<HashTree(size_t, size_t)> shape = [&](size_t lo, size_t hi) -> HashTree {
+      if (hi - lo == 1) {
+        HashTree leaf = HashTree::labeled(labels[lo], HashTree::leaf("v" + labels[lo]));
+        if (rng() % 6 == 0) return HashTree::fork(HashTree::empty(), leaf);
+        return leaf;
+      }
+      size_t mid = lo + 1 + rng() % (hi - lo - 1);
+      return HashTree::fork(shape(lo, mid), shape(mid, hi));
+    };
+    HashTree full = shape(0, labels.size());
+    ASSERT_TRUE(full.check_well_formed().ok());
+    std::vector<Path> requested;
+    for (int i = 0; i < 1 + static_cast<int>(rng() % 4); ++i) {
+      requested.push_back(path({rng() % 2 ? labels[rng() % labels.size()] : std::to_string(90 + rng() % 220)}));
+    }
+    HashTree tree = full;
+    if (with_pruned && full.kind() == HashTree::Kind::kFork) {
+      // Hide one side: lookups that need it become Unknown in both.
+      tree = HashTree::fork(HashTree::pruned(full.left().digest()), full.right());
+    }
+    HashTree w = prune(tree, requested);
+    EXPECT_EQ(w.digest(), tree.digest());
+    for (const Path& p : requested) {
+      auto in_tree = lookup_path(tree, p);
+      auto in_witness = lookup_path(w, p);
+      EXPECT_EQ(in_witness.kind, in_tree.kind) << "round " << round << " label " << std::string(p[0].begin(), p[0].end());
+      EXPECT_TRUE(bytes_equal(in_witness.value, in_tree.value));
+    }
+  }
+}
+
+size_t revealed_nodes(const HashTree& t) {
+  switch (t.kind()) {
+    case HashTree::Kind::kFork: return 1 + revealed_nodes(t.left()) + revealed_nodes(t.right());
+    case HashTree::Kind::kLabeled: return 1 + revealed_nodes(t.child());
+    default: return 1;
+  }
+}
+
+// A witness for one path of a large forest reveals O(log n) nodes and proves presence and absence
+// (the replica prunes one per answered call from a tree of every recent request).
+TEST(HashTree, WitnessOfALargeForestIsLogarithmic) {
+  LabeledTree data;
+  for (int i = 0; i < 100'000; ++i) {
+    char buf[16];
+    std::snprintf(buf, sizeof buf, "%08d", i * 2);
+    data.set(buf, LabeledTree::leaf("x"));
+  }
+  HashTree full = to_hash_tree(data);
+  for (const char* label : {"00000042", "00000043", "00199998", "00000000", "zzz", "0"}) {
+    HashTree w = prune(full, std::vector<Path>{path({label})});
+    EXPECT_EQ(w.digest(), full.digest());
+    EXPECT_LE(revealed_nodes(w), 120u) << label;
+    bool present = std::string(label) == "00000042" || std::string(label) == "00199998" || std::string(label) == "00000000";
+    EXPECT_EQ(lookup_path(w, {label}).kind, present ? K::kFound : K::kAbsent) << label;
   }
 }
 
