@@ -142,6 +142,22 @@ void PublicApi::handle(HttpRequest request, Responder respond) {
   return serve_read_state(route, request, respond);
 }
 
+void PublicApi::refuse(const Route& route, Responder& respond, const RequestError& error) {
+  count(route.name, error.http_status);
+  respond(error_response(error));
+}
+
+std::string PublicApi::not_hosted(const Principal& canister) {
+  return "canister " + canister.to_text() + " is not in the canister ranges of subnet " +
+         node_.subnet_id().to_text();
+}
+
+HttpResult<ValidatedRequest> PublicApi::validate_for(const Route& route, Envelope envelope) {
+  NodeStatus status = node_.status();
+  return validate(std::move(envelope), route.id, node_.now_nanos(),
+                  ByteView(status.root_key_der).last(96), options_.validation);
+}
+
 void PublicApi::serve_status(Responder& respond) {
   NodeStatus s = node_.status();
   cbor::Map m;
@@ -156,32 +172,20 @@ void PublicApi::serve_status(Responder& respond) {
 
 void PublicApi::serve_call(const Route& route, const HttpRequest& request, Responder respond) {
   auto envelope = decode_request(request.body, RequestType::kCall, options_.limits);
-  if (!envelope.ok()) {
-    count(route.name, envelope.error().http_status);
-    return respond(error_response(envelope.error()));
-  }
+  if (!envelope.ok()) return refuse(route, respond, envelope.error());
   const RequestContent& c = envelope->content;
   bool creates = c.canister_id == Principal::management_canister() &&
                  (c.method_name == "create_canister" ||
                   c.method_name == "provisional_create_canister_with_cycles");
   if (route.subnet && !creates) {
-    count(route.name, 400);
-    return respond(text_response(400, "the subnet call endpoint takes only create_canister and "
-                                      "provisional_create_canister_with_cycles on aaaaa-aa"));
+    return refuse(route, respond, {400, "the subnet call endpoint takes only create_canister and "
+                                        "provisional_create_canister_with_cycles on aaaaa-aa"});
   }
   if (!route.subnet && !creates && !node_.hosts(route.id)) {
-    count(route.name, 400);
-    return respond(text_response(400, "canister " + route.id.to_text() +
-                                          " is not in the canister ranges of subnet " +
-                                          node_.subnet_id().to_text()));
+    return refuse(route, respond, {400, not_hosted(route.id)});
   }
-  NodeStatus status = node_.status();
-  auto validated = validate(std::move(*envelope), route.id, node_.now_nanos(),
-                            ByteView(status.root_key_der).last(96), options_.validation);
-  if (!validated.ok()) {
-    count(route.name, validated.error().http_status);
-    return respond(error_response(validated.error()));
-  }
+  auto validated = validate_for(route, std::move(*envelope));
+  if (!validated.ok()) return refuse(route, respond, validated.error());
   bool sync = route.version >= 3;
   std::string name = route.name;
   node_.submit_call(to_ingress(*validated), sync,
@@ -213,28 +217,16 @@ void PublicApi::serve_call(const Route& route, const HttpRequest& request, Respo
 
 void PublicApi::serve_query(const Route& route, const HttpRequest& request, Responder& respond) {
   auto envelope = decode_request(request.body, RequestType::kQuery, options_.limits);
-  if (!envelope.ok()) {
-    count(route.name, envelope.error().http_status);
-    return respond(error_response(envelope.error()));
-  }
+  if (!envelope.ok()) return refuse(route, respond, envelope.error());
   const RequestContent& c = envelope->content;
   if (route.subnet && !(c.canister_id == Principal::management_canister() && c.method_name == "list_canisters")) {
-    count(route.name, 400);
-    return respond(text_response(400, "the subnet query endpoint takes only list_canisters on aaaaa-aa"));
+    return refuse(route, respond, {400, "the subnet query endpoint takes only list_canisters on aaaaa-aa"});
   }
   if (!route.subnet && c.canister_id != Principal::management_canister() && !node_.hosts(route.id)) {
-    count(route.name, 400);
-    return respond(text_response(400, "canister " + route.id.to_text() +
-                                          " is not in the canister ranges of subnet " +
-                                          node_.subnet_id().to_text()));
+    return refuse(route, respond, {400, not_hosted(route.id)});
   }
-  NodeStatus status = node_.status();
-  auto validated = validate(std::move(*envelope), route.id, node_.now_nanos(),
-                            ByteView(status.root_key_der).last(96), options_.validation);
-  if (!validated.ok()) {
-    count(route.name, validated.error().http_status);
-    return respond(error_response(validated.error()));
-  }
+  auto validated = validate_for(route, std::move(*envelope));
+  if (!validated.ok()) return refuse(route, respond, validated.error());
   const RequestContent& q = validated->envelope.content;
   state::Ingress query;
   query.source = q.sender;
@@ -251,33 +243,19 @@ void PublicApi::serve_query(const Route& route, const HttpRequest& request, Resp
 
 void PublicApi::serve_read_state(const Route& route, const HttpRequest& request, Responder& respond) {
   auto envelope = decode_request(request.body, RequestType::kReadState, options_.limits);
-  if (!envelope.ok()) {
-    count(route.name, envelope.error().http_status);
-    return respond(error_response(envelope.error()));
-  }
+  if (!envelope.ok()) return refuse(route, respond, envelope.error());
   if (!route.subnet && !node_.hosts(route.id)) {
-    count(route.name, 400);
-    return respond(text_response(400, "canister " + route.id.to_text() +
-                                          " is not in the canister ranges of subnet " +
-                                          node_.subnet_id().to_text()));
+    return refuse(route, respond, {400, not_hosted(route.id)});
   }
-  NodeStatus status = node_.status();
-  auto validated = validate(std::move(*envelope), route.id, node_.now_nanos(),
-                            ByteView(status.root_key_der).last(96), options_.validation);
-  if (!validated.ok()) {
-    count(route.name, validated.error().http_status);
-    return respond(error_response(validated.error()));
-  }
+  auto validated = validate_for(route, std::move(*envelope));
+  if (!validated.ok()) return refuse(route, respond, validated.error());
   ReadStateScope scope;
   scope.subnet_endpoint = route.subnet;
   scope.effective_id = route.id;
   scope.api_version = route.version;
   scope.root_subnet_id = node_.subnet_id();
   auto body = node_.read_state(*validated, scope);
-  if (!body.ok()) {
-    count(route.name, body.error().http_status);
-    return respond(error_response(body.error()));
-  }
+  if (!body.ok()) return refuse(route, respond, body.error());
   HttpResponse r;
   r.status = 200;
   r.content_type = "application/cbor";

@@ -91,6 +91,11 @@ class PublicApi {
   HttpResponse sign_query_response(const ValidatedRequest& request,
                                    const execution::QueryResponse& response);
   void count(const std::string& endpoint, int status);
+  // Answers |error| (counted under the route's endpoint).
+  void refuse(const Route& route, Responder& respond, const RequestError& error);
+  std::string not_hosted(const Principal& canister);
+  // validate() at the route's effective id with the node's clock and root key.
+  HttpResult<ValidatedRequest> validate_for(const Route& route, Envelope envelope);
 
   NodeServices& node_;
   const Ed25519SigningKey& node_key_;
