@@ -25,6 +25,7 @@
 #include "crypto/certificate.h"
 #include "encoding/hash_tree.h"
 #include "encoding/candid_struct.h"
+#include "execution/management_records.h"
 #include "execution/state_machine.h"
 #include "http/client.h"
 #include "http/request_test_util.h"
@@ -32,6 +33,9 @@
 
 namespace chorus {
 namespace {
+
+using execution::CanisterIdRecord;
+using execution::ProvisionalCreate;
 
 using cbor::Value;
 
@@ -43,22 +47,6 @@ uint64_t wall_nanos() {
                                    std::chrono::system_clock::now().time_since_epoch())
                                    .count());
 }
-
-struct CanisterIdRecord {
-  Principal canister_id;
-  static constexpr char kCandidType[] = "record { canister_id : principal }";
-  static Result<CanisterIdRecord> from_candid(const candid::RecordReader& r) {
-    CHORUS_ASSIGN_OR_RETURN(Principal id, r.get<Principal>("canister_id"));
-    return CanisterIdRecord{id};
-  }
-  void to_candid(candid::RecordBuilder& b) const { b.add("canister_id", canister_id); }
-};
-struct ProvisionalCreate {
-  std::optional<BigInt> amount;
-  static constexpr char kCandidType[] = "record { amount : opt nat }";
-  static Result<ProvisionalCreate> from_candid(const candid::RecordReader&) { return ProvisionalCreate{}; }
-  void to_candid(candid::RecordBuilder& b) const { b.add("amount", amount); }
-};
 
 // A child process, killed when this goes out of scope.
 struct Child {

@@ -12,6 +12,7 @@
 #include "crypto/sha2.h"
 #include "crypto/signature_primitives.h"
 #include "encoding/candid_struct.h"
+#include "execution/management_records.h"
 #include "encoding/cbor.h"
 #include "encoding/hash_tree.h"
 #include "encoding/request_id.h"
@@ -22,6 +23,9 @@ namespace chorus::cli {
 using cbor::Value;
 
 namespace {
+
+using execution::CanisterIdRecord;
+using execution::ProvisionalCreate;
 
 constexpr std::string_view kRequestDomain = "\x0A" "ic-request";
 constexpr std::string_view kResponseDomain = "\x0B" "ic-response";
@@ -455,26 +459,6 @@ Result<std::optional<Bytes>> Agent::canister_metadata(const Principal& canister,
 // --- the management canister ---------------------------------------------------------------------
 
 namespace {
-
-struct CanisterIdRecord {
-  Principal canister_id;
-  static constexpr char kCandidType[] = "record { canister_id : principal }";
-  static Result<CanisterIdRecord> from_candid(const candid::RecordReader& r) {
-    CHORUS_ASSIGN_OR_RETURN(Principal id, r.get<Principal>("canister_id"));
-    return CanisterIdRecord{id};
-  }
-  void to_candid(candid::RecordBuilder& b) const { b.add("canister_id", canister_id); }
-};
-
-struct ProvisionalCreate {
-  std::optional<BigInt> amount;
-  static constexpr char kCandidType[] = "record { amount : opt nat }";
-  static Result<ProvisionalCreate> from_candid(const candid::RecordReader& r) {
-    CHORUS_ASSIGN_OR_RETURN(auto a, r.get<std::optional<BigInt>>("amount"));
-    return ProvisionalCreate{a};
-  }
-  void to_candid(candid::RecordBuilder& b) const { b.add("amount", amount); }
-};
 
 struct TopUp {
   Principal canister_id;

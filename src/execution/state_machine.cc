@@ -2,6 +2,7 @@
 
 #include "base/hex.h"
 #include "encoding/candid_struct.h"
+#include "execution/management_records.h"
 
 namespace chorus::execution {
 
@@ -126,27 +127,6 @@ CallOutcome StateMachine::query(const Principal& sender, const Principal& receiv
   o.error_code = std::move(r.error_code);
   return o;
 }
-
-namespace {
-struct ProvisionalCreate {
-  std::optional<BigInt> amount;
-  std::optional<Principal> specified_id;
-  static constexpr char kCandidType[] = "record { amount : opt nat; specified_id : opt principal }";
-  static Result<ProvisionalCreate> from_candid(const candid::RecordReader&) { return ProvisionalCreate{}; }
-  void to_candid(candid::RecordBuilder& b) const {
-    b.add("amount", amount).add("specified_id", specified_id);
-  }
-};
-struct CanisterIdRecord {
-  Principal canister_id;
-  static constexpr char kCandidType[] = "record { canister_id : principal }";
-  static Result<CanisterIdRecord> from_candid(const candid::RecordReader& r) {
-    CHORUS_ASSIGN_OR_RETURN(Principal id, r.get<Principal>("canister_id"));
-    return CanisterIdRecord{id};
-  }
-  void to_candid(candid::RecordBuilder& b) const { b.add("canister_id", canister_id); }
-};
-}  // namespace
 
 Result<Principal> StateMachine::create_canister(Cycles cycles, const Principal& sender,
                                                 std::optional<Principal> specified_id) {

@@ -19,6 +19,7 @@
 #include "crypto/public_key.h"
 #include "crypto/signature_primitives.h"
 #include "encoding/candid_struct.h"
+#include "execution/management_records.h"
 #include "encoding/hash_tree.h"
 #include "execution/state_machine.h"
 #include "http/client.h"
@@ -27,6 +28,9 @@
 
 namespace chorus::replica {
 namespace {
+
+using execution::CanisterIdRecord;
+using execution::ProvisionalCreate;
 
 using canisters::Program;
 using cbor::Value;
@@ -37,26 +41,6 @@ uint64_t wall_nanos() {
                                    std::chrono::system_clock::now().time_since_epoch())
                                    .count());
 }
-
-struct CanisterIdRecord {
-  Principal canister_id;
-  static constexpr char kCandidType[] = "record { canister_id : principal }";
-  static Result<CanisterIdRecord> from_candid(const candid::RecordReader& r) {
-    CHORUS_ASSIGN_OR_RETURN(Principal id, r.get<Principal>("canister_id"));
-    return CanisterIdRecord{id};
-  }
-  void to_candid(candid::RecordBuilder& b) const { b.add("canister_id", canister_id); }
-};
-
-struct ProvisionalCreate {
-  std::optional<BigInt> amount;
-  static constexpr char kCandidType[] = "record { amount : opt nat }";
-  static Result<ProvisionalCreate> from_candid(const candid::RecordReader& r) {
-    CHORUS_ASSIGN_OR_RETURN(auto a, r.get<std::optional<BigInt>>("amount"));
-    return ProvisionalCreate{a};
-  }
-  void to_candid(candid::RecordBuilder& b) const { b.add("amount", amount); }
-};
 
 // A client that speaks the IC's HTTP interface the way an agent does.
 class Agent {
