@@ -93,6 +93,9 @@ struct Replica::Impl final : http::NodeServices {
   std::optional<state::StateTreeBuilder> tree_builder;
   HashTree tree;
   Bytes signature;  // of tree's root
+  // Queries' data certificates of the current tree, by canister: the same for every query to a
+  // canister until the next round is certified.
+  std::map<Principal, Bytes> data_certificates;
   std::atomic<uint64_t> certified_height{0};
   uint64_t range_start = 0, range_end = 0;
 
@@ -266,6 +269,7 @@ Status Replica::Impl::open() {
 void Replica::Impl::certify_locked() {
   auto sig = threshold::sign_share(subnet_share, state_root_message(tree)).to_bytes();
   signature.assign(sig.begin(), sig.end());
+  data_certificates.clear();
   certified_height = height;
   height_gauge->set(static_cast<int64_t>(height));
 }
@@ -426,10 +430,14 @@ execution::QueryResponse Replica::Impl::query(const state::Ingress& q) {
   {
     std::lock_guard<std::mutex> lock(state_mu);
     if (q.receiver != Principal::management_canister()) {
-      std::vector<Path> paths = {{to_bytes("canister"), Bytes(q.receiver.bytes().begin(), q.receiver.bytes().end()),
-                                  to_bytes("certified_data")},
-                                 kTimeLabel};
-      query.data_certificate = http::certificate_for_paths(tree, signature, paths);
+      auto [it, fresh] = data_certificates.try_emplace(q.receiver);
+      if (fresh) {
+        std::vector<Path> paths = {{to_bytes("canister"), Bytes(q.receiver.bytes().begin(), q.receiver.bytes().end()),
+                                    to_bytes("certified_data")},
+                                   kTimeLabel};
+        it->second = http::certificate_for_paths(tree, signature, paths);
+      }
+      query.data_certificate = it->second;
     }
     r = env->execute_query(state, query);
   }
